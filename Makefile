@@ -1,0 +1,38 @@
+# `make run` and `make test` are the two commands a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU build of torch; a looser pin pulls gigabytes of CUDA packages.
+TORCH := torch==2.13.0
+SAMPLE_INDEX := .semsearch-sample
+
+.PHONY: install run test lint format bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check $(TORCH)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/semsearch index --index $(SAMPLE_INDEX) samples/
+	$(BIN)/semsearch stats --index $(SAMPLE_INDEX)
+	$(BIN)/semsearch search --index $(SAMPLE_INDEX) -n 3 "retards de paiement des primes à la rénovation"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/python -m pytest -q -rs
+
+clean:
+	rm -rf $(SAMPLE_INDEX) .pytest_cache .mypy_cache .ruff_cache

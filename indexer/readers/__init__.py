@@ -1,0 +1,77 @@
+"""Readers: turn a file into Questions, and every problem into an InputError (yielded, not raised).
+
+An error's message is one line naming the file (and the line, for JSON Lines) and the problem.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from indexer.readers.common import decode_bytes, describe_os_error, read_bytes
+from indexer.readers.jsonl import read_jsonl
+from indexer.readers.walloon_html import parse_walloon_html
+from indexer.readers.walloon_text import parse_walloon_text
+from semsearch.errors import InputError
+from semsearch.models import Question
+
+__all__ = ["SUPPORTED_SUFFIXES", "read_file"]
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".html", ".htm", ".jsonl", ".ndjson"})
+
+_JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
+# One question page is a few kB; anything this big is not one.
+_MAX_PAGE_BYTES = 20_000_000
+
+
+def _file_problem(path: Path) -> str | None:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return describe_os_error(exc)
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = f"'{suffix}'" if suffix else "without a suffix"
+        return f"unsupported file type {shown} (expected one of {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+    return None
+
+
+def _read_page(path: Path, parse: Callable[[str, str], Question], *, html: bool) -> Question:
+    source = str(path)
+    try:
+        data = read_bytes(path, limit=_MAX_PAGE_BYTES)
+        if not data.strip():
+            raise InputError("is empty")
+        text = decode_bytes(data, html=html)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc.message}") from None
+    if not text.strip():
+        raise InputError(f"{source}: is empty")
+    return parse(text, source)
+
+
+def read_file(path: Path) -> Iterator[Question | InputError]:
+    """The questions of a ``.txt`` / ``.html`` / ``.htm`` page or a ``.jsonl`` / ``.ndjson`` file.
+
+    Problems are yielded as InputError: one for a file-level problem (then nothing else), one per
+    bad line of a JSON Lines file (the good lines are still read).
+    """
+    problem = _file_problem(path)
+    if problem:
+        yield InputError(f"{path}: {problem}")
+        return
+    suffix = path.suffix.lower()
+    if suffix in _JSONL_SUFFIXES:
+        yield from read_jsonl(path)
+        return
+    html = suffix in _HTML_SUFFIXES
+    try:
+        yield _read_page(path, parse_walloon_html if html else parse_walloon_text, html=html)
+    except InputError as exc:
+        yield exc

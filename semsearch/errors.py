@@ -1,0 +1,67 @@
+"""Domain errors, in one place.
+
+Every error a user can cause or meet is a :class:`SemsearchError`. The CLI prints
+``Error: <message>`` on one line and exits non-zero; the API maps ``status`` to the
+HTTP code and puts the message in ``detail``. Nothing else should reach a user.
+"""
+
+from __future__ import annotations
+
+
+class SemsearchError(Exception):
+    """Base of every error meant for a user: its message is one clear line."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(SemsearchError):
+    """A file, a record or a parameter the user gave is wrong (names what and where)."""
+
+    status = 422
+
+
+class EmptyQueryError(InputError):
+    """The query has no text to search for."""
+
+
+class NotFoundError(SemsearchError):
+    """An id that is not in the index."""
+
+    status = 404
+
+
+class ModelMismatchError(SemsearchError):
+    """The index was built with another model than the one configured."""
+
+    status = 409
+
+
+class IndexLockedError(SemsearchError):
+    """Another process holds the embedded index."""
+
+    status = 409
+
+
+class StoreUnavailableError(SemsearchError):
+    """The vector store cannot be reached or opened."""
+
+    status = 503
+
+
+class ModelLoadError(SemsearchError):
+    """The embedding model cannot be loaded."""
+
+    status = 503
+
+
+class ConfigError(SemsearchError):
+    """A setting has a value that cannot work."""
+
+    status = 500

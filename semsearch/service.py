@@ -1,0 +1,302 @@
+"""The search service: the one core object behind the CLI, the API and the indexer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from semsearch.embedder import Embedder, load_embedder, model_id
+from semsearch.errors import EmptyQueryError, InputError, ModelMismatchError, NotFoundError
+from semsearch.filters import SearchFilter
+from semsearch.ids import point_id
+from semsearch.models import IndexStats, MatchedPassage, PassageKind, Question, SearchHit
+from semsearch.passages import build_passages, split_long
+from semsearch.payload import passage_payload, question_from_payloads, summary_from_payload
+from semsearch.settings import Settings
+from semsearch.store import PointData, Store, StoredPoint, open_store
+
+SCHEMA_VERSION = 1
+MAX_PASSAGES_SHOWN = 3
+# Passages fetched per wanted question before grouping; raised until enough questions come back.
+_OVERFETCH = 5
+
+
+@dataclass
+class UpsertResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (record identity, kept id)
+    passages: int = 0
+
+
+@dataclass
+class _Write:
+    qid: str
+    question: Question
+    content_hash: str
+    source_hashes: list[str]
+    updated: bool
+    replaces: str | None = None  # a question indexed under another id, deleted once this is written
+
+
+def _richness(answered: bool, answer_chars: int) -> tuple[bool, int]:
+    """Of two records of one question, the one with an answer (then the longer answer) says more."""
+    return answered, answer_chars
+
+
+def _stored_richness(head: dict[str, Any]) -> tuple[bool, int]:
+    return _richness(bool(head.get("answered")), int(head.get("answer_chars", 0)))
+
+
+def _record_richness(q: Question) -> tuple[bool, int]:
+    return _richness(q.answered, sum(map(len, q.answer)))
+
+
+class SearchService:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self._embedder = embedder
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> SearchService:
+        return cls(settings, open_store(settings), embedder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> SearchService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the model ----------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        return self._embedder.name if self._embedder is not None else model_id(self.settings.model)
+
+    def check_model(self) -> None:
+        """Refuse an index built with another model, before any model is loaded."""
+        meta = self.store.read_meta()
+        if meta and meta.get("model") != self.model_name:
+            raise ModelMismatchError(
+                f"the index {self.store.location} was built with model '{meta.get('model')}' but "
+                f"SEMSEARCH_MODEL is '{self.model_name}': set SEMSEARCH_MODEL={meta.get('model')}, or "
+                "re-index with the new model into a new folder (--index NEW) or with "
+                "'semsearch index --rebuild'"
+            )
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self.check_model()
+            self._embedder = load_embedder(self.settings)
+        meta = self.store.read_meta()
+        if meta and meta.get("dimension") != self._embedder.dimension:
+            raise ModelMismatchError(
+                f"the index {self.store.location} holds {meta.get('dimension')}-dimension vectors but "
+                f"model '{self._embedder.name}' makes {self._embedder.dimension}: re-index with this model"
+            )
+        return self._embedder
+
+    def embed_query(self, text: str) -> np.ndarray:
+        embedder = self.embedder
+        chunks = split_long(text, embedder.count_tokens, embedder.max_tokens)
+        if len(chunks) == 1:
+            return embedder.embed_query(text)
+        # A long draft would be truncated by the model: average its parts instead.
+        mean = np.mean([embedder.embed_query(c) for c in chunks], axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+    # -- writing ------------------------------------------------------------------------------
+    def upsert(self, questions: Sequence[Question]) -> UpsertResult:
+        """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped."""
+        result = UpsertResult()
+        latest: dict[str, Question] = {}
+        for q in questions:  # a batch may repeat an id: the last record wins
+            latest[q.qid] = q
+        # Records with their own id go first, so that a page without one, in the same batch,
+        # finds the question it duplicates already stored.
+        self._upsert_part({k: q for k, q in latest.items() if q.id}, result)
+        self._upsert_part({k: q for k, q in latest.items() if not q.id}, result)
+        return result
+
+    def _upsert_part(self, latest: dict[str, Question], result: UpsertResult) -> None:
+        if not latest:
+            return
+        heads = self.store.heads(list(latest))
+        writes: list[_Write] = []
+        for qid, q in latest.items():
+            write = self._plan(qid, q, heads.get(qid), result)
+            if write is not None:
+                writes.append(write)
+        if writes:
+            self._write(writes, result)
+
+    def _plan(
+        self, qid: str, q: Question, head: dict[str, Any] | None, result: UpsertResult
+    ) -> _Write | None:
+        digest = q.content_hash()
+        if head is not None:
+            if digest in head.get("source_hashes", []):
+                result.unchanged.append(qid)
+                return None
+            return _Write(qid, q, digest, [digest], updated=True)
+        other = self.store.find_natural_key(q.natural_key) if q.natural_key else None
+        if other is None or other == qid:
+            return _Write(qid, q, digest, [digest], updated=False)
+        other_head = self.store.heads([other])[other]
+        if q.id is None:
+            # A page without an id that is already indexed under the source's own id (e.g. the
+            # export's): the same question. Take its content only if it says more (an answer).
+            if digest in other_head.get("source_hashes", []):
+                result.unchanged.append(other)
+                return None
+            if _record_richness(q) > _stored_richness(other_head):
+                return _Write(other, q, digest, [*other_head.get("source_hashes", []), digest], updated=True)
+            result.duplicates.append((qid, other))
+            return None
+        if not other_head.get("id_derived"):
+            return _Write(qid, q, digest, [digest], updated=False)
+        # The record with its own id takes over a question first indexed from a page (derived id),
+        # keeping whichever content says more, and both sources, so neither is re-embedded later.
+        result.duplicates.append((other, qid))
+        hashes = [digest, *other_head.get("source_hashes", [])]
+        if _stored_richness(other_head) > _record_richness(q):
+            page = self.get(other).model_copy(update={"id": qid})
+            return _Write(qid, page, page.content_hash(), hashes, updated=False, replaces=other)
+        return _Write(qid, q, digest, hashes, updated=False, replaces=other)
+
+    def _write(self, writes: list[_Write], result: UpsertResult) -> None:
+        embedder = self.embedder
+        self._ensure_index(embedder)
+        points: list[PointData] = []
+        texts: list[str] = []
+        for w in writes:
+            payload_question = w.question.model_copy(update={"id": w.qid if w.question.id else None})
+            for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens):
+                payload = passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid)
+                payload["answer_chars"] = sum(map(len, w.question.answer))
+                points.append(PointData(point_id(w.qid, p.position), [], payload))
+                texts.append(p.text)
+        vectors = embedder.embed_documents(texts)
+        for point, vector in zip(points, vectors, strict=True):
+            point.vector = vector.tolist()
+        self.store.upsert(points)
+        for w in writes:
+            # New passages are written first, then the old ones removed: a crash in between
+            # leaves the question searchable, and a re-run finishes the job.
+            self.store.delete_question(w.qid, keep_hash=w.content_hash)
+            if w.replaces:
+                self.store.delete_question(w.replaces)
+            (result.updated if w.updated else result.added).append(w.qid)
+        result.passages += len(points)
+
+    def _ensure_index(self, embedder: Embedder) -> None:
+        if self.store.read_meta() is None:
+            self.store.write_meta(
+                {"model": embedder.name, "dimension": embedder.dimension, "schema": SCHEMA_VERSION}
+            )
+        self.store.ensure_collection(embedder.dimension)
+
+    def delete(self, question_id: str) -> None:
+        if not self.store.heads([question_id]):
+            raise NotFoundError(f"no question with id '{question_id}' in the index")
+        self.store.delete_question(question_id)
+
+    def optimize(self) -> None:
+        self.store.optimize()
+
+    # -- reading ------------------------------------------------------------------------------
+    def search(
+        self, query: str, limit: int = 10, offset: int = 0, flt: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        text = " ".join(query.split())
+        if not text:
+            raise EmptyQueryError("the query is empty: give some words to search for")
+        if len(text) > self.settings.max_query_chars:
+            raise InputError(
+                f"the query has {len(text)} characters; the limit is {self.settings.max_query_chars}"
+            )
+        _check_page(limit, offset)
+        self.check_model()
+        return self._grouped(self.embed_query(text), limit, offset, flt or SearchFilter())
+
+    def related(
+        self, question_id: str, limit: int = 10, offset: int = 0, flt: SearchFilter | None = None
+    ) -> list[SearchHit]:
+        """Questions close to an indexed one (itself excluded), from its stored vectors."""
+        _check_page(limit, offset)
+        points = self.store.question_points(question_id, with_vectors=True)
+        if not points:
+            raise NotFoundError(f"no question with id '{question_id}' in the index")
+        asked = [p.vector for p in points if p.payload.get("kind") != PassageKind.answer.value and p.vector]
+        centroid = np.mean(np.asarray(asked, dtype=np.float32), axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        base = flt or SearchFilter()
+        scoped = SearchFilter(**{**base.__dict__, "exclude_question": question_id})
+        return self._grouped(centroid, limit, offset, scoped)
+
+    def _grouped(self, vector: np.ndarray, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
+        wanted = offset + limit
+        fetch = wanted * _OVERFETCH
+        while True:
+            points = self.store.search(vector.tolist(), fetch, flt)
+            groups = _group(points)
+            # Fewer points than asked means the engine has no more: the groups are all there is.
+            if len(groups) >= wanted or len(points) < fetch:
+                return groups[offset:wanted]
+            fetch *= 4
+
+    def get(self, question_id: str) -> Question:
+        points = self.store.question_points(question_id)
+        if not points:
+            raise NotFoundError(f"no question with id '{question_id}' in the index")
+        return question_from_payloads([p.payload for p in points])
+
+    def stats(self) -> IndexStats:
+        meta = self.store.read_meta() or {}
+        return IndexStats(
+            questions=self.store.count(heads_only=True),
+            passages=self.store.count(),
+            answered=self.store.count(SearchFilter(answered=True), heads_only=True),
+            model=meta.get("model"),
+            dimension=meta.get("dimension"),
+            store=self.store.kind,
+            location=self.store.location,
+        )
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= 100:
+        raise InputError(f"limit must be between 1 and 100, not {limit}")
+    if not 0 <= offset <= 10_000:
+        raise InputError(f"offset must be between 0 and 10000, not {offset}")
+
+
+def _group(points: list[StoredPoint]) -> list[SearchHit]:
+    """One hit per question, scored by its best passage, with its best passages attached."""
+    by_question: dict[str, list[StoredPoint]] = {}
+    for p in points:  # points come best first, so each list is too
+        by_question.setdefault(p.payload["question_id"], []).append(p)
+    hits = []
+    for matched in by_question.values():
+        passages = [
+            MatchedPassage(
+                kind=m.payload["kind"],
+                paragraph=m.payload["paragraph"],
+                text=m.payload["text"],
+                score=m.score,
+            )
+            for m in matched[:MAX_PASSAGES_SHOWN]
+        ]
+        hits.append(
+            SearchHit(**summary_from_payload(matched[0].payload), score=matched[0].score, passages=passages)
+        )
+    # Equal scores are ordered by id, so that pages never overlap.
+    return sorted(hits, key=lambda h: (-h.score, h.id))

@@ -1,0 +1,58 @@
+"""Settings, built once at each entry point (CLI, API) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every setting can come from the environment (``SEMSEARCH_…``) or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="SEMSEARCH_", env_file=".env", extra="ignore")
+
+    index_path: Path = Field(
+        default=Path(".semsearch"), description="Folder of the embedded index (Qdrant Edge)."
+    )
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Embedding model: the bundled default, any sentence-transformers name or path, "
+        "or 'fake' / 'fake:DIM' (a tiny deterministic embedder for tests and demos).",
+    )
+    device: str = Field(default="cpu", description="Torch device for the model.")
+    batch_size: int = Field(default=64, ge=1, le=4096, description="Passages embedded per batch.")
+    api_key: str | None = Field(default=None, description="Key required by the API's write routes.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
+    max_query_chars: int = Field(default=4000, ge=10, description="Longest query accepted.")
+    max_body_bytes: int = Field(default=5_000_000, ge=1000, description="Largest request body accepted.")
+
+    # -- a Qdrant server or cluster instead of the embedded engine --------------------------
+    qdrant_url: str | None = Field(
+        default=None, description="URL of a Qdrant server; when set, it replaces the embedded index."
+    )
+    qdrant_api_key: str | None = Field(default=None, description="API key of the Qdrant server.")
+    collection: str = Field(default="semsearch", description="Collection name on the Qdrant server.")
+    shard_number: int | None = Field(default=None, ge=1, description="Shards of a new collection (cluster).")
+    replication_factor: int | None = Field(default=None, ge=1, description="Copies of each shard (cluster).")
+    write_consistency_factor: int | None = Field(
+        default=None, ge=1, description="Replicas that must confirm a write (cluster)."
+    )
+    qdrant_timeout: float = Field(default=10.0, gt=0, description="Seconds before a server call gives up.")
+
+    @field_validator("model")
+    @classmethod
+    def _model_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("SEMSEARCH_MODEL is empty")
+        return value.strip()
+
+    @field_validator("api_key")
+    @classmethod
+    def _no_placeholder_key(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() in {"", "changeme", "change-me", "secret"}:
+            raise ValueError("SEMSEARCH_API_KEY is a placeholder; set a real secret or leave it unset")
+        return value

@@ -1,0 +1,247 @@
+"""The embedded backend: Qdrant Edge, in-process, on a local folder.
+
+Layout of the index folder: ``shard/`` (the Edge shard), ``semsearch.json`` (the model
+and dimension the index was built with) and ``.lock`` (the process that holds it: Edge
+allows one process per shard, and says so only with an obscure WAL error).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import qdrant_edge as qe
+
+from semsearch.errors import IndexLockedError, StoreUnavailableError
+from semsearch.filters import SearchFilter
+from semsearch.store.base import (
+    DATETIME_FIELDS,
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    PointData,
+    StoredPoint,
+)
+from semsearch.store.filters import (
+    Spelling,
+    build,
+    build_optional,
+    heads_conditions,
+    natural_key_conditions,
+    question_conditions,
+    search_conditions,
+)
+
+META_FILE = "semsearch.json"
+_SCROLL_PAGE = 1000
+
+
+_EDGE: Spelling[qe.Filter] = Spelling(
+    match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
+    match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
+    date_range=lambda key, bounds: qe.FieldCondition(key=key, range=qe.RangeDateTime(**bounds)),
+    filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
+)
+
+
+def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
+    return build_optional(search_conditions(flt, heads_only), _EDGE)
+
+
+class _Lock:
+    """An exclusive lock on the index folder that names the process holding it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise IndexLockedError(
+                f"the index {self.path.parent} is in use by {holder}; stop it, or send questions "
+                "through its API (POST /questions), or use a Qdrant server (SEMSEARCH_QDRANT_URL)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+class EdgeStore:
+    kind = "edge"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.location = str(folder)
+        self._shard: qe.EdgeShard | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
+        self._lock = _Lock(folder)
+        self._lock.acquire()
+        shard_path = folder / "shard"
+        if (shard_path / "edge_config.json").exists():
+            try:
+                self._shard = qe.EdgeShard.load(str(shard_path))
+            except Exception as exc:
+                self._lock.release()
+                raise StoreUnavailableError(f"cannot open the index in {folder}: {exc}") from exc
+
+    # -- metadata -------------------------------------------------------------------------
+    def read_meta(self) -> dict[str, Any] | None:
+        path = self.folder / META_FILE
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailableError(f"{path} is unreadable: {exc}") from exc
+        return data if isinstance(data, dict) else None
+
+    def write_meta(self, meta: dict[str, Any]) -> None:
+        # Write then rename, so a crash never leaves a half-written file.
+        path = self.folder / META_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+
+    # -- writing --------------------------------------------------------------------------
+    def ensure_collection(self, dimension: int) -> None:
+        if self._shard is not None:
+            return
+        config = qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)}
+        )
+        shard = qe.EdgeShard.create(str(self.folder / "shard"), config)
+        schema = (
+            [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
+            + [(f, qe.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
+            + [(f, qe.PayloadSchemaType.Datetime) for f in DATETIME_FIELDS]
+        )
+        for field, kind in schema:
+            shard.update(qe.UpdateOperation.create_field_index(field, kind))
+        self._shard = shard
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        if self._shard is None:
+            raise StoreUnavailableError(f"the index in {self.folder} is empty: run 'semsearch index' first")
+        return self._shard
+
+    def upsert(self, points: Sequence[PointData]) -> None:
+        if points:
+            self.shard.update(
+                qe.UpdateOperation.upsert_points(
+                    [qe.Point(p.id, {DENSE: p.vector}, p.payload) for p in points]
+                )
+            )
+
+    def delete_question(self, question_id: str, keep_hash: str | None = None) -> None:
+        flt = build(question_conditions(question_id, keep_hash), _EDGE)
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+
+    def optimize(self) -> None:
+        if self._shard is not None:
+            self._shard.optimize()
+            self._shard.flush()
+
+    def close(self) -> None:
+        if self._shard is not None:
+            self._shard.flush()
+            self._shard.close()
+            self._shard = None
+        self._lock.release()
+
+    # -- reading --------------------------------------------------------------------------
+    def _scroll(self, flt: qe.Filter, with_vectors: bool = False) -> list[StoredPoint]:
+        found: list[StoredPoint] = []
+        offset: Any = None
+        while True:
+            records, offset = self.shard.scroll(
+                qe.ScrollRequest(
+                    offset=offset,
+                    limit=_SCROLL_PAGE,
+                    filter=flt,
+                    with_payload=True,
+                    with_vector=[DENSE] if with_vectors else False,
+                )
+            )
+            for r in records:
+                vector = r.vector.get(DENSE) if with_vectors and isinstance(r.vector, dict) else None
+                found.append(StoredPoint(str(r.id), dict(r.payload or {}), vector=vector))  # type: ignore[arg-type]
+            if offset is None:
+                return found
+
+    def heads(self, question_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if self._shard is None or not question_ids:
+            return {}
+        flt = build(heads_conditions(question_ids), _EDGE)
+        return {p.payload["question_id"]: p.payload for p in self._scroll(flt)}
+
+    def find_natural_key(self, key: str) -> str | None:
+        if self._shard is None:
+            return None
+        records, _ = self.shard.scroll(
+            qe.ScrollRequest(
+                limit=1, filter=build(natural_key_conditions(key), _EDGE), with_payload=["question_id"]
+            )
+        )
+        return str(records[0].payload["question_id"]) if records and records[0].payload else None
+
+    def search(self, vector: Sequence[float], limit: int, flt: SearchFilter) -> list[StoredPoint]:
+        if self._shard is None:
+            return []
+        hits = self.shard.query(
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(list(vector), using=DENSE),
+                filter=to_edge_filter(flt),
+                with_payload=True,
+            )
+        )
+        return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
+
+    def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
+        if self._shard is None:
+            return []
+        points = self._scroll(build(question_conditions(question_id), _EDGE), with_vectors)
+        return sorted(points, key=lambda p: int(p.payload.get("position", 0)))
+
+    def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
+        if self._shard is None:
+            return 0
+        return int(self.shard.count(qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)))
+
+
+def remove_index(folder: Path) -> None:
+    """Delete an embedded index (for ``--rebuild``), refusing while another process holds it."""
+    import shutil
+
+    if not folder.exists():
+        return
+    if not (folder / META_FILE).exists() and not (folder / "shard").exists():
+        raise StoreUnavailableError(f"{folder} does not look like a semsearch index; not deleting it")
+    lock = _Lock(folder)
+    lock.acquire()
+    try:
+        shutil.rmtree(folder / "shard", ignore_errors=True)
+        (folder / META_FILE).unlink(missing_ok=True)
+    finally:
+        lock.release()
