@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 # The CPU build of torch; a looser pin pulls gigabytes of CUDA packages.
 TORCH := torch==2.13.0
 SAMPLE_INDEX := .semsearch-sample
+PORT ?= 8000
 
 .PHONY: install run test lint format bench clean
 
@@ -21,6 +22,8 @@ run: install
 	$(BIN)/semsearch index --index $(SAMPLE_INDEX) samples/
 	$(BIN)/semsearch stats --index $(SAMPLE_INDEX)
 	$(BIN)/semsearch search --index $(SAMPLE_INDEX) -n 3 "retards de paiement des primes à la rénovation"
+	@echo "Serving the API and the search page on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/semsearch serve --index $(SAMPLE_INDEX) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

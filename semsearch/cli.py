@@ -256,6 +256,20 @@ def stats(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
         out.print(f"{key:>10}: {value}", highlight=False, soft_wrap=True)
 
 
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (more than 1 needs a Qdrant server).")] = 1,
+    index: IndexOpt = None,
+) -> None:
+    """Serve the HTTP API, the search page (/) and the related-questions widget (/widget.js)."""
+    from api.server import serve as run_server
+
+    run_server(make_settings(index), host=host, port=port, workers=workers)
+
+
 def main() -> None:
     app()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,10 @@ class SearchService:
         self.settings = settings
         self.store = store
         self._embedder = embedder
+        # Writes go one at a time: two first writes would both create the collection, and two
+        # writes of one question would plan against the same old state. Reads never wait.
+        self._write_lock = threading.Lock()
+        self._load_lock = threading.Lock()  # two first requests must not load the model twice
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> SearchService:
@@ -94,8 +99,10 @@ class SearchService:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self.check_model()
-            self._embedder = load_embedder(self.settings)
+            with self._load_lock:
+                if self._embedder is None:
+                    self.check_model()
+                    self._embedder = load_embedder(self.settings)
         meta = self.store.read_meta()
         if meta and meta.get("dimension") != self._embedder.dimension:
             raise ModelMismatchError(
@@ -120,10 +127,11 @@ class SearchService:
         latest: dict[str, Question] = {}
         for q in questions:  # a batch may repeat an id: the last record wins
             latest[q.qid] = q
-        # Records with their own id go first, so that a page without one, in the same batch,
-        # finds the question it duplicates already stored.
-        self._upsert_part({k: q for k, q in latest.items() if q.id}, result)
-        self._upsert_part({k: q for k, q in latest.items() if not q.id}, result)
+        with self._write_lock:
+            # Records with their own id go first, so that a page without one, in the same batch,
+            # finds the question it duplicates already stored.
+            self._upsert_part({k: q for k, q in latest.items() if q.id}, result)
+            self._upsert_part({k: q for k, q in latest.items() if not q.id}, result)
         return result
 
     def _upsert_part(self, latest: dict[str, Question], result: UpsertResult) -> None:
@@ -205,12 +213,14 @@ class SearchService:
         self.store.ensure_collection(embedder.dimension)
 
     def delete(self, question_id: str) -> None:
-        if not self.store.heads([question_id]):
-            raise NotFoundError(f"no question with id '{question_id}' in the index")
-        self.store.delete_question(question_id)
+        with self._write_lock:
+            if not self.store.heads([question_id]):
+                raise NotFoundError(f"no question with id '{question_id}' in the index")
+            self.store.delete_question(question_id)
 
     def optimize(self) -> None:
-        self.store.optimize()
+        with self._write_lock:
+            self.store.optimize()
 
     # -- reading ------------------------------------------------------------------------------
     def search(

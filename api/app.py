@@ -1,0 +1,82 @@
+"""``create_app(settings)``: the FastAPI application over one shared search service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routes import pages, questions, search, system
+from semsearch.errors import StoreUnavailableError
+from semsearch.service import SearchService
+from semsearch.settings import Settings
+
+logger = logging.getLogger("semsearch.api")
+
+DESCRIPTION = """Semantic search over parliamentary written questions: find the precedents of a question.
+
+Reads are open. `POST /questions` and `DELETE /questions/{id}` need the server's `SEMSEARCH_API_KEY`,
+as an `X-API-Key` header or `Authorization: Bearer …`; without a key set on the server, writes are refused.
+Every error is `{"detail": "<one line>"}`."""
+
+
+def open_service(settings: Settings, warm: bool = True) -> SearchService:
+    """Open the store, refuse an index built with another model, and (``warm``) load the model
+    now when there is an index to search, so that the first request is not the slow one."""
+    service = SearchService.open(settings)
+    try:
+        service.check_model()
+        if warm and service.store.read_meta() is not None:
+            service.embed_query("warm up")
+    except StoreUnavailableError as exc:
+        # A Qdrant server that is down at start-up: serve anyway, /health says so, and
+        # requests work again as soon as it is back.
+        logger.warning("starting without the store: %s", exc.message)
+    except BaseException:
+        service.close()
+        raise
+    return service
+
+
+def create_app(settings: Settings, service: SearchService | None = None) -> FastAPI:
+    """The API. A ``service`` passed in (tests) is used as is and left open; otherwise the
+    lifespan opens one at start-up, shares it between requests and closes it at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service is not None:
+            yield
+            return
+        opened = await run_in_threadpool(open_service, settings)
+        app.state.service = opened
+        try:
+            yield
+        finally:
+            await run_in_threadpool(opened.close)
+
+    app = FastAPI(title="semsearch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.service = service
+    install_error_handlers(app)
+    for module in (search, questions, system, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    if settings.cors_origins:
+        # The widget only reads; no credentials, so no cookie of the host page is ever sent.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    # Added last, so it runs first: a refused body is never read.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

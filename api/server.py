@@ -1,0 +1,57 @@
+"""``semsearch serve``: the API under uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+from fastapi import FastAPI
+
+from api.app import create_app, open_service
+from semsearch.errors import ConfigError
+from semsearch.settings import Settings
+
+# How ``serve`` hands its exact settings (CLI options included) to worker processes.
+_SETTINGS_ENV = "SEMSEARCH_SERVE_SETTINGS"
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API until interrupted.
+
+    Raises a ``SemsearchError`` (one line for the CLI) before listening when the index cannot be
+    served: held by another process, built with another model, or ``workers`` above 1 with the
+    embedded store.
+    """
+    if workers < 1:
+        raise ConfigError(f"--workers must be 1 or more, not {workers}")
+    if workers > 1 and not settings.qdrant_url:
+        # Qdrant Edge lets one process hold an index: the second worker could not open it.
+        raise ConfigError(
+            f"--workers {workers}: the embedded index can be held by one process only. Serve it with one "
+            "worker (it answers requests concurrently, in threads), or use a Qdrant server "
+            "(SEMSEARCH_QDRANT_URL) to run several"
+        )
+    # Open and close once before listening: a locked index or a model mismatch is then one line
+    # from the CLI, not a traceback in uvicorn's start-up log.
+    open_service(settings, warm=False).close()
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+        )
+        return
+    os.environ[_SETTINGS_ENV] = settings.model_dump_json()
+    uvicorn.run(
+        "api.server:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several workers (uvicorn imports this), with ``serve``'s settings."""
+    data = os.environ.get(_SETTINGS_ENV)
+    return create_app(Settings.model_validate_json(data) if data else Settings())
