@@ -131,11 +131,11 @@ def index(
 
     from indexer.pipeline import collect_files, count_records, run_index
     from semsearch.service import SearchService
-    from semsearch.store.edge import remove_index
+    from semsearch.store import remove_store
 
     settings = make_settings(index)
     if rebuild:
-        remove_index(settings.index_path)
+        remove_store(settings)
     files, missing = collect_files(paths)
     with SearchService.open(settings) as service:
         service.check_model()
@@ -254,6 +254,75 @@ def stats(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
         return
     for key, value in info.model_dump().items():
         out.print(f"{key:>10}: {value}", highlight=False, soft_wrap=True)
+
+
+@app.command("eval")
+@handle_errors
+def evaluate_labels(
+    labels_file: Annotated[
+        Path, typer.Argument(help="Label file (JSON Lines), e.g. eval/labels/wallonia_fr.jsonl.")
+    ],
+    modes: Annotated[
+        list[str] | None, typer.Option("--mode", help="dense, sparse or hybrid (repeat; default: all three).")
+    ] = None,
+    as_json: JsonOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """Run labelled queries against an index: hit@1/3/10, MRR@10, nDCG@10 and recall@10 per mode."""
+    from rich.table import Table
+
+    from semsearch.evaluation import METRICS, Label, evaluate, load_labels
+    from semsearch.service import SEARCH_MODES
+
+    chosen = modes or list(SEARCH_MODES)
+    unknown = [m for m in chosen if m not in SEARCH_MODES]
+    if unknown:
+        raise InputError(f"--mode {unknown[0]}: choose among {', '.join(SEARCH_MODES)}")
+    labels = load_labels(labels_file)
+    with open_service(index) as service:
+
+        def run(label: Label, mode: str) -> list[str]:
+            flt = SearchFilter(before=label.before)
+            if label.question_id is not None:
+                hits = service.related(label.question_id, limit=10, flt=flt, mode=mode)
+            else:
+                hits = service.search(label.query or "", limit=10, flt=flt, mode=mode)
+            return [h.id for h in hits]
+
+        reports = evaluate(labels, chosen, run)
+    if as_json:
+        for r in reports:
+            row = {"mode": r.mode, "subset": r.subset, "queries": r.queries}
+            row.update({k: round(v, 4) for k, v in r.means().items()})
+            out.print(json.dumps(row), markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"{labels_file.name}: {len(labels)} labelled queries")
+    for column in ("subset", "mode", "queries", *METRICS):
+        table.add_column(column, justify="left" if column in {"subset", "mode"} else "right")
+    for r in sorted(reports, key=lambda r: (r.subset != "all", r.subset, chosen.index(r.mode))):
+        table.add_row(r.subset, r.mode, str(r.queries), *(f"{v:.3f}" for v in r.means().values()))
+    out.print(table)
+
+
+@app.command()
+@handle_errors
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="URL of the Qdrant server, e.g. http://localhost:6333.")],
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", help="The server's API key (or SEMSEARCH_QDRANT_API_KEY).")
+    ] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Copy the embedded index to a Qdrant server (no re-embedding), then check the counts."""
+    from semsearch.migrate import migrate_index
+
+    report = migrate_index(make_settings(index), to, api_key=api_key)
+    out.print(
+        f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
+        f"{report.target} in {report.seconds:.1f} s; counts match.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -33,12 +33,15 @@ class FakeEmbedder:
         for word in _words(text):
             digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
             index = int.from_bytes(digest[:4], "little") % self.dimension
-            vector[index] += 1.0 if digest[4] & 1 else -1.0
-        norm = float(np.linalg.norm(vector))
-        if norm == 0.0:
-            vector[0] = 1.0
-            return vector
-        return vector / norm
+            # A weight from the hash, not just +-1: distinct texts then never tie exactly, and
+            # ties are what engines order differently (rank fusion turns that into scores).
+            weight = 1.0 + digest[5] / 255.0
+            vector[index] += weight if digest[4] & 1 else -weight
+        # A small component of its own on the first axis: no two texts are exactly orthogonal,
+        # so texts sharing no word still get distinct (tiny) scores instead of a tie at 0.
+        whole = hashlib.blake2b(text.encode(), digest_size=4).digest()
+        vector[0] += 0.05 + int.from_bytes(whole, "little") / 2**32 * 0.05
+        return vector / float(np.linalg.norm(vector))
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

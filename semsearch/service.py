@@ -17,9 +17,12 @@ from semsearch.models import IndexStats, MatchedPassage, PassageKind, Question, 
 from semsearch.passages import build_passages, split_long
 from semsearch.payload import passage_payload, question_from_payloads, summary_from_payload
 from semsearch.settings import Settings
+from semsearch.sparse import SparseEncoder
 from semsearch.store import PointData, Store, StoredPoint, open_store
+from semsearch.store.base import Ranking
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
+SEARCH_MODES = ("dense", "sparse", "hybrid")
 MAX_PASSAGES_SHOWN = 3
 # Passages fetched per wanted question before grouping; raised until enough questions come back.
 _OVERFETCH = 5
@@ -66,6 +69,7 @@ class SearchService:
         # writes of one question would plan against the same old state. Reads never wait.
         self._write_lock = threading.Lock()
         self._load_lock = threading.Lock()  # two first requests must not load the model twice
+        self.sparse = SparseEncoder(settings.language, settings.bm25_avg_len)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> SearchService:
@@ -88,13 +92,22 @@ class SearchService:
     def check_model(self) -> None:
         """Refuse an index built with another model, before any model is loaded."""
         meta = self.store.read_meta()
+        if meta and meta.get("schema", 1) != SCHEMA_VERSION:
+            raise ModelMismatchError(
+                f"the index {self.store.location} was built by an older semsearch (schema "
+                f"{meta.get('schema', 1)}, now {SCHEMA_VERSION}): re-index it with "
+                "'semsearch index --rebuild'"
+            )
         if meta and meta.get("model") != self.model_name:
             raise ModelMismatchError(
                 f"the index {self.store.location} was built with model '{meta.get('model')}' but "
                 f"SEMSEARCH_MODEL is '{self.model_name}': set SEMSEARCH_MODEL={meta.get('model')}, or "
-                "re-index with the new model into a new folder (--index NEW) or with "
+                f"re-index with the new model into a new {self._new_place_hint()} or with "
                 "'semsearch index --rebuild'"
             )
+
+    def _new_place_hint(self) -> str:
+        return "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
 
     @property
     def embedder(self) -> Embedder:
@@ -186,11 +199,17 @@ class SearchService:
         points: list[PointData] = []
         texts: list[str] = []
         for w in writes:
-            payload_question = w.question.model_copy(update={"id": w.qid if w.question.id else None})
+            language = self.sparse.language_of(
+                " ".join([w.question.title, *w.question.question]), w.question.language
+            )
+            payload_question = w.question.model_copy(
+                update={"id": w.qid if w.question.id else None, "language": w.question.language or language}
+            )
             for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens):
                 payload = passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid)
                 payload["answer_chars"] = sum(map(len, w.question.answer))
-                points.append(PointData(point_id(w.qid, p.position), [], payload))
+                sparse = self.sparse.document(p.text, language)
+                points.append(PointData(point_id(w.qid, p.position), [], payload, sparse))
                 texts.append(p.text)
         vectors = embedder.embed_documents(texts)
         for point, vector in zip(points, vectors, strict=True):
@@ -224,7 +243,12 @@ class SearchService:
 
     # -- reading ------------------------------------------------------------------------------
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, flt: SearchFilter | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        flt: SearchFilter | None = None,
+        mode: str | None = None,
     ) -> list[SearchHit]:
         text = " ".join(query.split())
         if not text:
@@ -235,29 +259,46 @@ class SearchService:
             )
         _check_page(limit, offset)
         self.check_model()
-        return self._grouped(self.embed_query(text), limit, offset, flt or SearchFilter())
+        mode = _check_mode(mode or self.settings.search_mode)
+        dense = self.embed_query(text) if mode != "sparse" else None
+        return self._grouped(self._ranking(mode, dense, text, None), limit, offset, flt or SearchFilter())
 
     def related(
-        self, question_id: str, limit: int = 10, offset: int = 0, flt: SearchFilter | None = None
+        self,
+        question_id: str,
+        limit: int = 10,
+        offset: int = 0,
+        flt: SearchFilter | None = None,
+        mode: str | None = None,
     ) -> list[SearchHit]:
-        """Questions close to an indexed one (itself excluded), from its stored vectors."""
+        """Questions close to an indexed one (itself excluded), from its stored vectors and text."""
         _check_page(limit, offset)
+        mode = _check_mode(mode or self.settings.search_mode)
         points = self.store.question_points(question_id, with_vectors=True)
         if not points:
             raise NotFoundError(f"no question with id '{question_id}' in the index")
-        asked = [p.vector for p in points if p.payload.get("kind") != PassageKind.answer.value and p.vector]
-        centroid = np.mean(np.asarray(asked, dtype=np.float32), axis=0)
+        asked = [p for p in points if p.payload.get("kind") != PassageKind.answer.value]
+        centroid = np.mean(np.asarray([p.vector for p in asked if p.vector], dtype=np.float32), axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+        text = " ".join(p.payload["text"] for p in asked)
+        ranking = self._ranking(mode, centroid, text, points[0].payload.get("language"))
         base = flt or SearchFilter()
         scoped = SearchFilter(**{**base.__dict__, "exclude_question": question_id})
-        return self._grouped(centroid, limit, offset, scoped)
+        return self._grouped(ranking, limit, offset, scoped)
 
-    def _grouped(self, vector: np.ndarray, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
+    def _ranking(self, mode: str, dense: np.ndarray | None, text: str, language: str | None) -> Ranking:
+        lang = self.sparse.language_of(text, language)
+        sparse = self.sparse.query(text, lang) if mode != "dense" else None
+        weights = self.settings.hybrid_weights.get(lang, (1, 1))
+        vector = dense.tolist() if dense is not None else None
+        return Ranking(mode, vector, sparse, weights=weights, rrf_k=self.settings.rrf_k)
+
+    def _grouped(self, ranking: Ranking, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
         wanted = offset + limit
         fetch = wanted * _OVERFETCH
         while True:
-            points = self.store.search(vector.tolist(), fetch, flt)
-            groups = _group(points)
+            points = self.store.search(ranking, fetch, flt)
+            groups = _group(points, self.settings.passage_share)
             # Fewer points than asked means the engine has no more: the groups are all there is.
             if len(groups) >= wanted or len(points) < fetch:
                 return groups[offset:wanted]
@@ -282,6 +323,12 @@ class SearchService:
         )
 
 
+def _check_mode(mode: str) -> str:
+    if mode not in SEARCH_MODES:
+        raise InputError(f"mode must be one of {', '.join(SEARCH_MODES)}, not '{mode}'")
+    return mode
+
+
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= 100:
         raise InputError(f"limit must be between 1 and 100, not {limit}")
@@ -289,13 +336,16 @@ def _check_page(limit: int, offset: int) -> None:
         raise InputError(f"offset must be between 0 and 10000, not {offset}")
 
 
-def _group(points: list[StoredPoint]) -> list[SearchHit]:
-    """One hit per question, scored by its best passage, with its best passages attached."""
+def _group(points: list[StoredPoint], share: float = 0.0) -> list[SearchHit]:
+    """One hit per question, with its best passages attached. Its score is its best passage's,
+    plus ``share`` of the next two (a question that matches in several places ranks higher)."""
     by_question: dict[str, list[StoredPoint]] = {}
     for p in points:  # points come best first, so each list is too
         by_question.setdefault(p.payload["question_id"], []).append(p)
     hits = []
     for matched in by_question.values():
+        matched.sort(key=lambda m: (-m.score, m.payload["position"]))
+        score = matched[0].score + share * sum(m.score for m in matched[1:3])
         passages = [
             MatchedPassage(
                 kind=m.payload["kind"],
@@ -305,8 +355,6 @@ def _group(points: list[StoredPoint]) -> list[SearchHit]:
             )
             for m in matched[:MAX_PASSAGES_SHOWN]
         ]
-        hits.append(
-            SearchHit(**summary_from_payload(matched[0].payload), score=matched[0].score, passages=passages)
-        )
+        hits.append(SearchHit(**summary_from_payload(matched[0].payload), score=score, passages=passages))
     # Equal scores are ordered by id, so that pages never overlap.
     return sorted(hits, key=lambda h: (-h.score, h.id))

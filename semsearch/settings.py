@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,26 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
     max_query_chars: int = Field(default=4000, ge=10, description="Longest query accepted.")
     max_body_bytes: int = Field(default=5_000_000, ge=1000, description="Largest request body accepted.")
+
+    # -- retrieval ------------------------------------------------------------------------------
+    search_mode: Literal["dense", "sparse", "hybrid"] = Field(
+        default="hybrid",
+        description="Default ranking: the model, BM25, or both fused (see docs/evaluation.md).",
+    )
+    language: str = Field(
+        default="auto",
+        description="BM25 language (stemmer, stop words): 'auto' (a question's own, else detected), "
+        "'fr', 'en'…",
+    )
+    hybrid_weights: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: {"fr": (1, 3), "en": (1, 1)},
+        description="RRF weights (dense, BM25) per language, whole numbers, chosen by measurement.",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="The k of reciprocal rank fusion.")
+    bm25_avg_len: float = Field(default=40.0, gt=0, description="Average passage length (terms) for BM25.")
+    passage_share: float = Field(
+        default=0.0, ge=0, le=1, description="A question's score: best passage + this share of the next two."
+    )
 
     # -- a Qdrant server or cluster instead of the embedded engine --------------------------
     qdrant_url: str | None = Field(

@@ -24,7 +24,8 @@ def shared() -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(index_path=tmp_path / "index", model="fake", _env_file=None)  # type: ignore[call-arg]
+    # qdrant_url=None: a developer's SEMSEARCH_QDRANT_URL must not send these tests to a server.
+    return Settings(index_path=tmp_path / "index", model="fake", qdrant_url=None, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -6,13 +6,15 @@ only ever talks to this protocol, so both behave the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from semsearch.filters import SearchFilter
+from semsearch.sparse import Sparse
 
 DENSE = "dense"
+SPARSE = "bm25"  # BM25 term weights; the engine applies the IDF (the vector's IDF modifier)
 
 # Payload fields the engine filters on, and the index type each needs.
 # "state" is "answered"/"unanswered": qdrant-edge 0.9 never matches a bool value, so the
@@ -36,6 +38,38 @@ class PointData:
     id: str
     vector: list[float]
     payload: dict[str, Any]
+    sparse: Sparse | None = None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What a search ranks passages by: the dense vector, the sparse one, or both fused in the
+    engine by reciprocal rank fusion, weighted by whole numbers (``weights`` = dense, sparse)."""
+
+    mode: str
+    dense: list[float] | None = None
+    sparse: Sparse | None = None
+    weights: tuple[int, int] = (1, 1)
+    rrf_k: int = 60
+    # How deep each list is before fusion: fixed, not the page's size, so that every page of one
+    # query sees the same fused scores (ranks among tied passages would otherwise shift).
+    depth: int = 200
+
+    def branches(self) -> list[str]:
+        """The vectors this ranking searches; a sparse query with no term (only stop words) has none."""
+        has_sparse = self.sparse is not None and bool(self.sparse.indices)
+        wanted = {"dense": [DENSE], "sparse": [SPARSE], "hybrid": [DENSE, SPARSE]}[self.mode]
+        return [b for b in wanted if b == DENSE and self.dense is not None or b == SPARSE and has_sparse]
+
+    def fused(self) -> list[str]:
+        """The lists to fuse, each repeated as often as its weight. Qdrant 1.16 servers ignore RRF
+        weights and Edge applies its own formula; a list given twice counts twice in plain RRF on
+        both engines, to the last decimal."""
+        weight = {DENSE: self.weights[0], SPARSE: self.weights[1]}
+        return [b for b in self.branches() for _ in range(weight[b])]
+
+    def prefetch(self, limit: int) -> int:
+        return max(limit, self.depth)
 
 
 @dataclass
@@ -70,7 +104,11 @@ class Store(Protocol):
         """Id of an indexed question with this natural key, if any."""
         ...
 
-    def search(self, vector: Sequence[float], limit: int, flt: SearchFilter) -> list[StoredPoint]: ...
+    def search(self, ranking: Ranking, limit: int, flt: SearchFilter) -> list[StoredPoint]: ...
+
+    def points(self, batch: int = 1000) -> Iterator[list[PointData]]:
+        """Every point with its vectors and payload, a page at a time (to copy the index)."""
+        ...
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,12 +18,15 @@ import qdrant_edge as qe
 
 from semsearch.errors import IndexLockedError, StoreUnavailableError
 from semsearch.filters import SearchFilter
+from semsearch.sparse import Sparse
 from semsearch.store.base import (
     DATETIME_FIELDS,
     DENSE,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
+    SPARSE,
     PointData,
+    Ranking,
     StoredPoint,
 )
 from semsearch.store.filters import (
@@ -50,6 +53,20 @@ _EDGE: Spelling[qe.Filter] = Spelling(
 
 def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
     return build_optional(search_conditions(flt, heads_only), _EDGE)
+
+
+def _vectors(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {DENSE: point.vector}
+    if point.sparse is not None and point.sparse.indices:
+        vectors[SPARSE] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
+
+
+def _nearest(ranking: Ranking, branch: str) -> Any:
+    if branch == DENSE:
+        return qe.Query.Nearest(list(ranking.dense or []), using=DENSE)
+    assert ranking.sparse is not None
+    return qe.Query.Nearest(qe.SparseVector(ranking.sparse.indices, ranking.sparse.values), using=SPARSE)
 
 
 class _Lock:
@@ -127,7 +144,8 @@ class EdgeStore:
         if self._shard is not None:
             return
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)}
+            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         shard = qe.EdgeShard.create(str(self.folder / "shard"), config)
         schema = (
@@ -148,9 +166,7 @@ class EdgeStore:
     def upsert(self, points: Sequence[PointData]) -> None:
         if points:
             self.shard.update(
-                qe.UpdateOperation.upsert_points(
-                    [qe.Point(p.id, {DENSE: p.vector}, p.payload) for p in points]
-                )
+                qe.UpdateOperation.upsert_points([qe.Point(p.id, _vectors(p), p.payload) for p in points])
             )
 
     def delete_question(self, question_id: str, keep_hash: str | None = None) -> None:
@@ -205,18 +221,52 @@ class EdgeStore:
         )
         return str(records[0].payload["question_id"]) if records and records[0].payload else None
 
-    def search(self, vector: Sequence[float], limit: int, flt: SearchFilter) -> list[StoredPoint]:
-        if self._shard is None:
+    def search(self, ranking: Ranking, limit: int, flt: SearchFilter) -> list[StoredPoint]:
+        branches = ranking.branches()
+        if self._shard is None or not branches:
             return []
-        hits = self.shard.query(
-            qe.QueryRequest(
-                limit=limit,
-                query=qe.Query.Nearest(list(vector), using=DENSE),
-                filter=to_edge_filter(flt),
-                with_payload=True,
+        where = to_edge_filter(flt)
+        if len(branches) == 1:
+            query = _nearest(ranking, branches[0])
+            request = qe.QueryRequest(limit=limit, query=query, filter=where, with_payload=True)
+        else:
+            prefetches = [
+                qe.Prefetch(limit=ranking.prefetch(limit), query=_nearest(ranking, b), filter=where)
+                for b in ranking.fused()
+            ]
+            fusion: Any = qe.Fusion.Rrf(k=ranking.rrf_k)  # the stub omits Fusion.Rrf from QueryRequest
+            request = qe.QueryRequest(
+                limit=limit, prefetches=prefetches, query=fusion, filter=where, with_payload=True
             )
-        )
+        hits = self.shard.query(request)
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
+
+    def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
+        if self._shard is None:
+            return
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=batch, with_payload=True, with_vector=[DENSE, SPARSE]
+            )
+            records, offset = self.shard.scroll(request)
+            page = []
+            for r in records:
+                vectors = r.vector if isinstance(r.vector, dict) else {}
+                sparse = vectors.get(SPARSE)
+                page.append(
+                    PointData(
+                        str(r.id),
+                        list(vectors.get(DENSE) or []),  # type: ignore[arg-type]
+                        dict(r.payload or {}),
+                        Sparse(list(sparse.indices), list(sparse.values))  # type: ignore[union-attr]
+                        if sparse is not None
+                        else None,
+                    )
+                )
+            yield page
+            if offset is None:
+                return
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
         if self._shard is None:

@@ -1,0 +1,110 @@
+"""Filters as plain conditions, spelled out once per engine.
+
+Qdrant Edge and qdrant-client describe the same filter with different classes. Deciding
+*which* conditions a search or a lookup needs happens here, once, so the two backends
+cannot drift apart; each backend only supplies a :class:`Spelling` for its classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from semsearch.filters import SearchFilter, name_tokens
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    value: str | int
+
+
+@dataclass(frozen=True)
+class MatchAny:
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DateRange:
+    key: str
+    bounds: tuple[tuple[str, str], ...]  # ("gte" | "lte" | "lt", ISO date)
+
+
+Condition = Match | MatchAny | DateRange
+
+
+@dataclass(frozen=True)
+class Conditions:
+    must: tuple[Condition, ...] = ()
+    must_not: tuple[Condition, ...] = ()
+
+
+def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Conditions:
+    """What a search (or a count) with this filter must match; ``heads_only`` keeps one point per question."""
+    flt = flt or SearchFilter()
+    must: list[Condition] = []
+    if heads_only:
+        must.append(Match("position", 0))
+    bounds = [
+        (op, day.isoformat())
+        for op, day in (("gte", flt.date_from), ("lte", flt.date_to), ("lt", flt.before))
+        if day
+    ]
+    if bounds:
+        must.append(DateRange("date_asked", tuple(bounds)))
+    for key, value in (("assembly", flt.assembly), ("session", flt.session), ("language", flt.language)):
+        if value:
+            must.append(Match(key, value))
+    for key, name in (("author_tokens", flt.author), ("addressee_tokens", flt.addressee)):
+        must.extend(Match(key, token) for token in name_tokens(name))
+    if flt.answered is not None:
+        must.append(Match("state", "answered" if flt.answered else "unanswered"))
+    must_not = (Match("question_id", flt.exclude_question),) if flt.exclude_question else ()
+    return Conditions(tuple(must), must_not)
+
+
+def question_conditions(question_id: str, keep_hash: str | None = None) -> Conditions:
+    """A question's passages, except those written with content hash ``keep_hash``."""
+    must_not = (Match("content_hash", keep_hash),) if keep_hash else ()
+    return Conditions((Match("question_id", question_id),), must_not)
+
+
+def heads_conditions(question_ids: Sequence[str]) -> Conditions:
+    return Conditions((Match("position", 0), MatchAny("question_id", tuple(question_ids))))
+
+
+def natural_key_conditions(key: str) -> Conditions:
+    return Conditions((Match("natural_key", key), Match("position", 0)))
+
+
+F = TypeVar("F")
+
+
+@dataclass(frozen=True)
+class Spelling(Generic[F]):
+    """How one engine's classes say each kind of condition, and a filter of them."""
+
+    match: Callable[[str, str | int], Any]
+    match_any: Callable[[str, list[str]], Any]
+    date_range: Callable[[str, dict[str, str]], Any]
+    filter: Callable[[list[Any] | None, list[Any] | None], F]
+
+
+def build(conditions: Conditions, spelling: Spelling[F]) -> F:
+    def one(c: Condition) -> Any:
+        if isinstance(c, Match):
+            return spelling.match(c.key, c.value)
+        if isinstance(c, MatchAny):
+            return spelling.match_any(c.key, list(c.values))
+        return spelling.date_range(c.key, dict(c.bounds))
+
+    return spelling.filter(
+        [one(c) for c in conditions.must] or None, [one(c) for c in conditions.must_not] or None
+    )
+
+
+def build_optional(conditions: Conditions, spelling: Spelling[F]) -> F | None:
+    """Like :func:`build`, but no filter at all when nothing is asked (engines search faster without)."""
+    return build(conditions, spelling) if conditions.must or conditions.must_not else None

@@ -1,0 +1,313 @@
+"""The same scenarios on the embedded engine and on a real Qdrant server give the same answers.
+
+Each scenario runs once per backend and returns what it observed (ids, order, scores, counts);
+the two observations must be equal, scores within 1e-4. Scenarios also assert what they expect,
+so that both backends being wrong the same way still fails.
+
+Both sides search exactly at these sizes: Qdrant builds no HNSW graph below its indexing
+threshold (10,000 KB of vectors), on the server as in Edge; test_server_searches_exactly checks it.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from qdrant_client import QdrantClient
+
+from semsearch.errors import ModelMismatchError, NotFoundError
+from semsearch.filters import SearchFilter
+from semsearch.models import Question, SearchHit
+from semsearch.service import SearchService
+from semsearch.settings import Settings
+from semsearch.store import open_store, remove_store
+from semsearch.store.base import Ranking
+from tests.qdrant_server import shared_server
+
+MakeQ = Callable[..., Question]
+SettingsFor = Callable[..., Settings]
+TOLERANCE = 1e-4
+# Scenarios that rank by fused scores (the service's default mode is hybrid). Both engines compute
+# the same RRF (checked against a hand-computed fusion of their own lists), but a passage whose BM25
+# score ties another may sit one rank apart from one engine to the other; one rank near the top
+# moves a fused score by about 3/60 - 3/61 = 0.0008 at the French weight of 3.
+FUSED_TOLERANCE = 2e-3
+TOPICS = [
+    ("Primes à la rénovation", "primes rénovation logement énergie retard paiement isolation"),
+    ("Éoliennes en Ardenne", "éoliennes parc ardenne vent permis riverains"),
+    ("Pistes cyclables", "pistes cyclables vélo brabant sécurité routes"),
+    ("Urgences hospitalières", "hôpital urgences attente médecins garde patients"),
+    ("Inondations de juillet", "inondations indemnisation sinistrés vesdre reconstruction"),
+]
+QUERIES = [
+    "retard de paiement des primes à la rénovation",
+    "parc éolien en Ardenne",
+    "sécurité des cyclistes",
+    "attente aux urgences de l'hôpital",
+    "indemnisation des sinistrés des inondations",
+]
+AUTHORS = ["LAMBERT Sophie", "PETIT Jean", "MARTIN Luc", "DUBOIS Anne"]
+
+
+def corpus(make_question: MakeQ, size: int = 30) -> list[Question]:
+    """Questions on a few topics, with no two passages tied in either ranking.
+
+    Engines return tied passages in different orders, and reciprocal rank fusion turns a rank into
+    a score: ties would make the hybrid scores differ by the engine, not by what it computes. Made-up
+    words make every dense vector distinct, and a different number of them in every paragraph makes
+    every BM25 length, hence every BM25 score, distinct.
+    """
+    rng = random.Random(7)
+    lengths = iter(range(1, 1000))
+
+    def sentence(words: str) -> str:
+        codes = ["".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(6)) for _ in range(next(lengths))]
+        return " ".join(rng.sample(words.split(), 3)) + f" {' '.join(codes)}."
+
+    questions = []
+    for n in range(size):
+        title, words = TOPICS[n % len(TOPICS)]
+        questions.append(
+            make_question(
+                n,
+                title=f"{title} {sentence(words)}",
+                question=[sentence(words) for _ in range(1 + n % 3)],
+                answer=[sentence(words)] if n % 3 == 0 else [],
+                author=AUTHORS[n % len(AUTHORS)],
+                date_asked=f"{2020 + n % 4}-0{1 + n % 9}-15",
+                session=f"{2020 + n % 4}-{2021 + n % 4}",
+            )
+        )
+    return questions
+
+
+@pytest.fixture
+def qdrant_url() -> str:
+    return shared_server().url
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, qdrant_url: str) -> Iterator[SettingsFor]:
+    collection = f"congruence_{uuid.uuid4().hex[:12]}"
+
+    def make(backend: str, model: str = "fake") -> Settings:
+        url = qdrant_url if backend == "server" else None
+        return Settings(
+            index_path=tmp_path / "edge", qdrant_url=url, collection=collection, model=model, _env_file=None
+        )  # type: ignore[call-arg]
+
+    yield make
+    with closing(QdrantClient(url=qdrant_url, check_compatibility=False)) as client:
+        client.delete_collection(collection)
+
+
+def observe(hits: list[SearchHit]) -> list[Any]:
+    # Passages of equal score come back in engine order, which differs between the backends (and
+    # the fake embedder makes many ties): compare their scores, not which tied passage came first.
+    return [(h.id, h.score, sorted((p.score for p in h.passages), reverse=True)) for h in hits]
+
+
+def assert_same(edge: Any, server: Any, where: str = "result", tolerance: float = TOLERANCE) -> None:
+    if isinstance(edge, float) and isinstance(server, float):
+        assert server == pytest.approx(edge, abs=tolerance), where
+    elif isinstance(edge, list | tuple) and isinstance(server, list | tuple):
+        assert len(edge) == len(server), f"{where}: {edge} != {server}"
+        for n, (a, b) in enumerate(zip(edge, server, strict=True)):
+            assert_same(a, b, f"{where}[{n}]", tolerance)
+    elif isinstance(edge, dict) and isinstance(server, dict):
+        assert edge.keys() == server.keys(), where
+        for key in edge:
+            assert_same(edge[key], server[key], f"{where}.{key}")
+    else:
+        assert edge == server, f"{where}: {edge!r} != {server!r}"
+
+
+# -- scenarios: each takes the settings of one backend and returns what it saw -----------------
+def indexing_is_idempotent(settings: Settings, make_question: MakeQ) -> Any:
+    with SearchService.open(settings) as svc:
+        first, second = svc.upsert(corpus(make_question)), svc.upsert(corpus(make_question))
+        stats = svc.stats()
+    assert len(first.added) == 30 and second.passages == 0 and len(second.unchanged) == 30
+    return [sorted(first.added), first.passages, stats.questions, stats.passages, stats.answered, stats.model]
+
+
+def search_order(settings: Settings, make_question: MakeQ, mode: str = "dense") -> Any:
+    with SearchService.open(settings) as svc:
+        svc.upsert(corpus(make_question))
+        pages = [
+            observe(svc.search(q, limit=20, mode=mode))
+            + observe(svc.search(q, limit=10, offset=20, mode=mode))
+            for q in QUERIES
+        ]
+    # No question twice across pages; BM25 alone finds only the questions that share a word.
+    assert all(len({hit[0] for hit in page}) == len(page) for page in pages)
+    assert mode == "sparse" or all(len(page) == 30 for page in pages)
+    assert [page[0][0] for page in pages] != [pages[0][0][0]] * len(
+        pages
+    )  # the queries find different things
+    return pages
+
+
+FILTERS: list[tuple[SearchFilter, Callable[[Question], bool]]] = [
+    (SearchFilter(date_from=date(2022, 1, 1)), lambda q: str(q.date_asked) >= "2022-01-01"),
+    (SearchFilter(date_to=date(2021, 6, 15)), lambda q: str(q.date_asked) <= "2021-06-15"),
+    (SearchFilter(before=date(2021, 6, 15)), lambda q: str(q.date_asked) < "2021-06-15"),
+    (SearchFilter(author="lambert"), lambda q: q.author == "LAMBERT Sophie"),
+    (SearchFilter(author="Petit Jean"), lambda q: q.author == "PETIT Jean"),
+    (SearchFilter(answered=True), lambda q: q.answered),
+    (SearchFilter(answered=False), lambda q: not q.answered),
+    (SearchFilter(session="2021-2022"), lambda q: q.session == "2021-2022"),
+    (SearchFilter(assembly="Chambre"), lambda q: False),
+    (SearchFilter(author="dubois", answered=False), lambda q: q.author == "DUBOIS Anne" and not q.answered),
+]
+
+
+def sparse_order(settings: Settings, make_question: MakeQ) -> Any:
+    return search_order(settings, make_question, "sparse")
+
+
+def hybrid_order(settings: Settings, make_question: MakeQ) -> Any:
+    return search_order(settings, make_question, "hybrid")
+
+
+def filters(settings: Settings, make_question: MakeQ) -> Any:
+    questions = corpus(make_question)
+    with SearchService.open(settings) as svc:
+        svc.upsert(questions)
+        found = [observe(svc.search("primes rénovation éoliennes", limit=50, flt=flt)) for flt, _ in FILTERS]
+    for hits, (flt, keep) in zip(found, FILTERS, strict=True):
+        assert {hit[0] for hit in hits} == {q.qid for q in questions if keep(q)}, flt
+    return found
+
+
+def related_and_get(settings: Settings, make_question: MakeQ) -> Any:
+    questions = corpus(make_question)
+    with SearchService.open(settings) as svc:
+        svc.upsert(questions)
+        related = [
+            observe(svc.related(qid, limit=20, flt=SearchFilter(answered=False))) for qid in ("0", "7", "13")
+        ]
+        gotten = [svc.get(q.qid) for q in questions]
+    assert gotten == questions and all(
+        qid not in {h[0] for h in r} for qid, r in zip(("0", "7", "13"), related, strict=True)
+    )
+    return related
+
+
+def replace_and_delete(settings: Settings, make_question: MakeQ) -> Any:
+    with SearchService.open(settings) as svc:
+        svc.upsert(corpus(make_question, 10))
+        svc.upsert([make_question(1, title="Éoliennes nouvelles", question=["Un seul paragraphe nouveau."])])
+        svc.delete("2")
+        with pytest.raises(NotFoundError):
+            svc.get("2")
+        seen: list[Any] = [
+            svc.stats().passages,
+            svc.get("1").question,
+            observe(svc.search("éoliennes nouvelles", limit=10)),
+        ]
+    assert seen[1] == ["Un seul paragraphe nouveau."] and seen[2][0][0] == "1"
+    return seen
+
+
+def page_without_id_merges(settings: Settings, make_question: MakeQ) -> Any:
+    exported = make_question("352", number="51 (2013-2014) 1", session="2013-2014", addressee="NOLLET Jean")
+    page = exported.model_copy(update={"id": None, "answer": ["La réponse arrive."]})
+    with SearchService.open(settings) as svc:
+        results = [svc.upsert([exported]), svc.upsert([page]), svc.upsert([exported]), svc.upsert([page])]
+        seen: list[Any] = [(r.added, r.updated, r.unchanged, r.passages) for r in results]
+        seen.append(svc.stats().questions)
+    assert seen[1][1] == ["352"] and seen[-1] == 1
+    return seen
+
+
+def store_level(settings: Settings, make_question: MakeQ) -> Any:
+    with SearchService.open(settings) as svc:
+        svc.upsert(corpus(make_question, 12))
+        vector = svc.embed_query(QUERIES[0]).tolist()
+    store = open_store(settings)
+    try:
+        dense = Ranking("dense", vector)
+        hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), p.id))
+        points = store.question_points("3", with_vectors=True)
+        assert len(hits) == store.count() and hits[0].score > hits[-1].score
+        seen: list[Any] = [
+            [(p.id, p.score) for p in hits],
+            sorted(store.heads(["1", "5", "nope"])),
+            store.find_natural_key(points[0].payload["natural_key"]),
+            [(p.id, p.vector) for p in points],
+            [store.count(flt, heads_only) for flt, _ in FILTERS for heads_only in (False, True)],
+        ]
+    finally:
+        store.close()
+    assert seen[2] == "3" and seen[1] == ["1", "5"]
+    return seen
+
+
+def model_mismatch(settings: Settings, make_question: MakeQ) -> Any:
+    with SearchService.open(settings) as svc:
+        svc.upsert([make_question(1)])
+    other = settings.model_copy(update={"model": "fake:32"})
+    with SearchService.open(other) as svc, pytest.raises(ModelMismatchError) as search_error:
+        svc.search("question")
+    with SearchService.open(other) as svc, pytest.raises(ModelMismatchError):
+        svc.upsert([make_question(2)])
+    return "fake:64" in str(search_error.value) and "fake:32" in str(search_error.value)
+
+
+def rebuild_starts_empty(settings: Settings, make_question: MakeQ) -> Any:
+    with SearchService.open(settings) as svc:
+        svc.upsert([make_question(1), make_question(2)])
+    remove_store(settings)
+    with SearchService.open(
+        settings.model_copy(update={"model": "fake:32"})
+    ) as svc:  # a new model is allowed
+        seen: list[Any] = [svc.stats().questions, svc.store.read_meta(), svc.upsert([make_question(3)]).added]
+        seen.append(svc.stats().model)
+    assert seen == [0, None, ["3"], "fake:32"]
+    return seen
+
+
+SCENARIOS = [
+    indexing_is_idempotent,
+    search_order,
+    sparse_order,
+    hybrid_order,
+    filters,
+    related_and_get,
+    replace_and_delete,
+    page_without_id_merges,
+    store_level,
+    model_mismatch,
+    rebuild_starts_empty,
+]
+FUSED = {hybrid_order, filters, related_and_get, replace_and_delete}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+def test_backends_agree(
+    scenario: Callable[[Settings, MakeQ], Any], settings_for: SettingsFor, make_question: MakeQ
+) -> None:
+    edge = scenario(settings_for("edge"), make_question)
+    server = scenario(settings_for("server"), make_question)
+    assert_same(edge, server, tolerance=FUSED_TOLERANCE if scenario in FUSED else TOLERANCE)
+
+
+def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ, qdrant_url: str) -> None:
+    settings = settings_for("server")
+    with SearchService.open(settings) as svc:
+        svc.upsert(corpus(make_question))
+        passages = svc.stats().passages
+    with closing(QdrantClient(url=qdrant_url, check_compatibility=False)) as client:
+        info = client.get_collection(settings.collection)
+    # Sparse vectors are indexed as they are written; the dense ones get no HNSW graph at this
+    # size, so the count is the passages' sparse vectors alone.
+    assert info.points_count == passages and info.indexed_vectors_count == passages
+    assert set(info.payload_schema) >= {"question_id", "state", "position", "date_asked"}
+    assert info.config.metadata == {"model": "fake:64", "dimension": 64, "schema": 2}
