@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
@@ -16,6 +16,10 @@ MAX_OFFSET = 10_000
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Number of questions in the page.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Questions to skip (pagination).")]
+Mode = Annotated[
+    Literal["dense", "sparse", "hybrid"] | None,
+    Query(description="Ranking: the model (dense), BM25 (sparse) or both fused (hybrid, the default)."),
+]
 
 
 def search_filter(

@@ -38,6 +38,9 @@ LimitOpt = Annotated[int, typer.Option("-n", "--limit", help="Number of question
 OffsetOpt = Annotated[int, typer.Option("--offset", help="Skip this many questions (pagination).")]
 DateOpt = Annotated[str | None, typer.Option(help="Date, YYYY-MM-DD or DD/MM/YYYY.")]
 TextOpt = Annotated[str | None, typer.Option()]
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="dense (the model), sparse (BM25) or hybrid (both; the default).")
+]
 AnsweredOpt = Annotated[
     bool | None, typer.Option("--answered/--unanswered", help="Only answered, or only unanswered, questions.")
 ]
@@ -193,6 +196,7 @@ def search(
     author: Annotated[str | None, typer.Option(help="Words of the author's name.")] = None,
     addressee: Annotated[str | None, typer.Option(help="Words of the minister's name or function.")] = None,
     answered: AnsweredOpt = None,
+    mode: ModeOpt = None,
 ) -> None:
     """Find the questions closest to a text: one result per question, with the passages that matched."""
     text = sys.stdin.read() if query == "-" else query
@@ -200,7 +204,7 @@ def search(
         raise EmptyQueryError("the query is empty: give some words to search for")
     flt = build_filter(date_from, date_to, before, assembly, session, author, addressee, answered)
     with open_service(index) as service:
-        hits = service.search(text, limit=limit, offset=offset, flt=flt)
+        hits = service.search(text, limit=limit, offset=offset, flt=flt, mode=mode)
     from semsearch.output import print_hits
 
     print_hits(out, hits, as_json, offset)
@@ -218,11 +222,12 @@ def related(
         str | None, typer.Option("--before", help="Only questions asked before this date.")
     ] = None,
     answered: AnsweredOpt = None,
+    mode: ModeOpt = None,
 ) -> None:
     """The precedents of an indexed question: the questions closest to it, itself excluded."""
     flt = build_filter(None, None, before, None, None, None, None, answered)
     with open_service(index) as service:
-        hits = service.related(question_id, limit=limit, offset=offset, flt=flt)
+        hits = service.related(question_id, limit=limit, offset=offset, flt=flt, mode=mode)
     from semsearch.output import print_hits
 
     print_hits(out, hits, as_json, offset)
@@ -254,6 +259,40 @@ def stats(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
         return
     for key, value in info.model_dump().items():
         out.print(f"{key:>10}: {value}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@handle_errors
+def duplicates(
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Similarity from which two questions are duplicates (default: calibrated)."),
+    ] = None,
+    as_json: JsonOpt = False,
+    index: IndexOpt = None,
+) -> None:
+    """List groups of near-duplicate questions (the same question asked again or to several ministers)."""
+    with open_service(index) as service:
+        groups = service.duplicates(threshold)
+    if as_json:
+        for group in groups:
+            row = [
+                {"id": h.id, "title": h.title, "date_asked": str(h.date_asked), "addressee": h.addressee}
+                for h in group
+            ]
+            out.print(json.dumps(row, ensure_ascii=False), markup=False, highlight=False, soft_wrap=True)
+        return
+    if not groups:
+        out.print("No near-duplicate questions.")
+    for n, group in enumerate(groups, start=1):
+        out.print(f"[bold]Group {n}[/bold] ({len(group)} questions)", highlight=False)
+        for h in group:
+            out.print(
+                f"  {h.id}  {h.date_asked or '—'}  → {h.addressee or '?'}  {h.title}",
+                highlight=False,
+                soft_wrap=True,
+                markup=False,
+            )
 
 
 @app.command("eval")

@@ -25,6 +25,7 @@ class SearchFilter:
     answered: bool | None = None
     language: str | None = None
     exclude_question: str | None = None
+    only_questions: tuple[str, ...] | None = None  # restrict to these question ids
 
     def is_empty(self) -> bool:
         return self == SearchFilter()

@@ -140,7 +140,16 @@ class MatchedPassage(BaseModel):
 class SearchHit(QuestionSummary):
     """One result: a question, its score and the passages of it that matched."""
 
-    score: float
+    score: float = Field(description="The ranking score (in hybrid mode a fused rank score).")
+    similarity: float | None = Field(
+        default=None, description="Cosine similarity of the query and the question's closest passage."
+    )
+    closeness: str | None = Field(
+        default=None,
+        description="How close a precedent it is, from calibrated similarity thresholds: "
+        "'same question', 'closely related', 'same topic', or none.",
+        examples=["closely related"],
+    )
     passages: list[MatchedPassage] = Field(default_factory=list)
 
 

@@ -43,7 +43,9 @@ def hits_table(hits: Sequence[SearchHit], offset: int = 0) -> Table:
             label = p.kind.value if p.kind.value == "title" else f"{p.kind.value} ¶{p.paragraph}"
             snippet = p.text if len(p.text) <= 300 else p.text[:297] + "…"
             parts.append(Text.assemble((f"[{label}] ", "green"), snippet))
-        table.add_row(str(rank), f"{hit.score:.3f}", Group(*parts))
+        closeness = Text(f"\n{hit.closeness}", style="magenta") if hit.closeness else Text("")
+        similarity = f"\nsim {hit.similarity:.2f}" if hit.similarity is not None else ""
+        table.add_row(str(rank), Text.assemble(f"{hit.score:.3f}{similarity}", closeness), Group(*parts))
     return table
 
 

@@ -261,7 +261,8 @@ class SearchService:
         self.check_model()
         mode = _check_mode(mode or self.settings.search_mode)
         dense = self.embed_query(text) if mode != "sparse" else None
-        return self._grouped(self._ranking(mode, dense, text, None), limit, offset, flt or SearchFilter())
+        hits = self._grouped(self._ranking(mode, dense, text, None), limit, offset, flt or SearchFilter())
+        return self._with_closeness(hits, [dense.tolist()] if dense is not None else [])
 
     def related(
         self,
@@ -284,7 +285,8 @@ class SearchService:
         ranking = self._ranking(mode, centroid, text, points[0].payload.get("language"))
         base = flt or SearchFilter()
         scoped = SearchFilter(**{**base.__dict__, "exclude_question": question_id})
-        return self._grouped(ranking, limit, offset, scoped)
+        hits = self._grouped(ranking, limit, offset, scoped)
+        return self._with_closeness(hits, [p.vector for p in asked if p.vector])
 
     def _ranking(self, mode: str, dense: np.ndarray | None, text: str, language: str | None) -> Ranking:
         lang = self.sparse.language_of(text, language)
@@ -295,7 +297,9 @@ class SearchService:
 
     def _grouped(self, ranking: Ranking, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
         wanted = offset + limit
-        fetch = wanted * _OVERFETCH
+        # At least a fixed depth: a question's score counts its next passages among those fetched,
+        # so every page of one query must see the same passages (up to deep pages).
+        fetch = max(wanted * _OVERFETCH, ranking.depth)
         while True:
             points = self.store.search(ranking, fetch, flt)
             groups = _group(points, self.settings.passage_share)
@@ -303,6 +307,57 @@ class SearchService:
             if len(groups) >= wanted or len(points) < fetch:
                 return groups[offset:wanted]
             fetch *= 4
+
+    def _with_closeness(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
+        """Each hit's similarity and its precedent label.
+
+        Fused scores are ranks, not comparable from one query to another; cosines are, so the
+        labels' thresholds are fitted on them. A hit's similarity is the mean, over the probes (the
+        query's vector, or each passage of a question asked about), of the probe's best cosine
+        with the hit's passages: 1.0 for the same text. One engine query per probe, on the page.
+        """
+        if not probes or not hits:
+            return hits
+        only = SearchFilter(only_questions=tuple(h.id for h in hits))
+        totals: dict[str, float] = dict.fromkeys(only.only_questions or (), 0.0)
+        for probe in probes:
+            best: dict[str, float] = {}
+            for p in self.store.search(Ranking("dense", probe), 40 * len(hits), only):
+                best.setdefault(p.payload["question_id"], p.score)
+            for qid in totals:
+                totals[qid] += best.get(qid, 0.0)
+        thresholds = sorted(self.settings.closeness_thresholds.items(), key=lambda t: -t[1])
+        for hit in hits:
+            hit.similarity = totals[hit.id] / len(probes)
+            hit.closeness = next((label for label, t in thresholds if hit.similarity >= t), None)
+        return hits
+
+    def duplicates(self, threshold: float | None = None, neighbours: int = 5) -> list[list[SearchHit]]:
+        """Groups of near-duplicate questions: each question's closest ones with a similarity at
+        or above ``threshold`` (default: the 'same question' threshold), joined transitively."""
+        limit = threshold if threshold is not None else self.settings.closeness_thresholds["same question"]
+        heads = self.store.heads(None)
+        parent = {qid: qid for qid in heads}
+
+        def root(qid: str) -> str:
+            while parent[qid] != qid:
+                parent[qid] = parent[parent[qid]]
+                qid = parent[qid]
+            return qid
+
+        for qid in sorted(heads):
+            for hit in self.related(qid, limit=neighbours, mode="dense"):
+                if hit.similarity is not None and hit.similarity >= limit and hit.id in parent:
+                    parent[root(hit.id)] = root(qid)
+        groups: dict[str, list[str]] = {}
+        for qid in sorted(heads):
+            groups.setdefault(root(qid), []).append(qid)
+        found = [
+            [SearchHit(**summary_from_payload(heads[q]), score=1.0) for q in members]
+            for members in groups.values()
+            if len(members) > 1
+        ]
+        return sorted(found, key=lambda g: (-len(g), g[0].id))
 
     def get(self, question_id: str) -> Question:
         points = self.store.question_points(question_id)

@@ -70,7 +70,9 @@ def test_search_returns_one_result_per_question_with_matching_passages(
     assert len({h.id for h in hits}) == len(hits)
     assert 1 <= len(hits[0].passages) <= 3
     assert hits[0].passages[0].kind.value in {"title", "question"}
-    assert hits[0].score == hits[0].passages[0].score
+    # A question's score: its best passage's, plus 0.2 of the next two (the measured default).
+    scores = [p.score for p in hits[0].passages]
+    assert hits[0].score == pytest.approx(scores[0] + 0.2 * sum(scores[1:3]))
 
 
 def test_pagination_and_limit_are_counted_in_questions(service: SearchService, make_question: MakeQ) -> None:
@@ -243,3 +245,41 @@ def test_an_export_record_after_its_page_keeps_the_richer_content(
     assert service.stats().questions == 1
     assert service.get("352").answer == ["La réponse arrive."]  # the page's answer is kept
     assert service.upsert([page]).passages == 0 and service.upsert([exported]).passages == 0
+
+
+def test_results_carry_a_similarity_and_a_calibrated_label(
+    service: SearchService, make_question: MakeQ
+) -> None:
+    text = ["Les primes habitation sont payées avec un an de retard."]
+    service.upsert(
+        [
+            make_question(1, title="Retard des primes habitation", question=text),
+            make_question(2, title="Retard des primes habitation", question=text, addressee="MARTIN Luc"),
+            make_question(
+                3, title="Pistes cyclables du Brabant", question=["Le réseau cyclable avance lentement."]
+            ),
+        ]
+    )
+    hits = {h.id: h for h in service.related("1", limit=5)}
+    assert hits["2"].similarity == pytest.approx(1.0, abs=1e-5) and hits["2"].closeness == "same question"
+    assert hits["3"].similarity is not None and hits["3"].similarity < 0.5 and hits["3"].closeness is None
+    for mode in ("dense", "hybrid"):
+        top = service.search("retard des primes habitation", limit=1, mode=mode)[0]
+        assert top.similarity is not None and top.closeness is not None
+    sparse = service.search("retard des primes habitation", limit=1, mode="sparse")[0]
+    assert sparse.similarity is None  # BM25 alone embeds nothing: no cosine to label
+
+
+def test_duplicates_groups_the_same_question_sent_twice(service: SearchService, make_question: MakeQ) -> None:
+    same = {"title": "Fermeture de la ligne de bus 61", "question": ["Pourquoi supprimer la ligne 61 ?"]}
+    service.upsert(
+        [
+            make_question(1, **same),
+            make_question(2, **same, addressee="MARTIN Luc"),
+            make_question(3, **same, addressee="PETIT Jean"),
+            make_question(4, title="Éoliennes en Ardenne", question=["Les parcs éoliens ardennais."]),
+        ]
+    )
+    groups = service.duplicates()
+    assert [[h.id for h in g] for g in groups] == [["1", "2", "3"]]
+    assert service.duplicates(threshold=1.01) == []

@@ -210,7 +210,7 @@ def replace_and_delete(settings: Settings, make_question: MakeQ) -> Any:
         seen: list[Any] = [
             svc.stats().passages,
             svc.get("1").question,
-            observe(svc.search("éoliennes nouvelles", limit=10)),
+            observe(svc.search("un seul paragraphe nouveau", limit=10)),
         ]
     assert seen[1] == ["Un seul paragraphe nouveau."] and seen[2][0][0] == "1"
     return seen

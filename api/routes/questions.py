@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.deps import ServiceDep, WriteAccess
-from api.params import FilterDep, Limit, Offset, page
+from api.params import FilterDep, Limit, Mode, Offset, page
 from api.schemas import (
     QUESTION_EXAMPLE,
     DeleteResponse,
@@ -56,11 +56,16 @@ _UPSERT_BODY: dict[str, Any] = {
 # '…/related' too.
 @router.get("/{question_id:path}/related", response_model=RelatedResponse, responses=error_responses(404))
 def related(
-    service: ServiceDep, flt: FilterDep, question_id: str, limit: Limit = 10, offset: Offset = 0
+    service: ServiceDep,
+    flt: FilterDep,
+    question_id: str,
+    limit: Limit = 10,
+    offset: Offset = 0,
+    mode: Mode = None,
 ) -> RelatedResponse:
     """The questions closest to an indexed one, itself excluded: its precedents."""
     hits, next_offset = page(
-        lambda n, skip: service.related(question_id, limit=n, offset=skip, flt=flt), limit, offset
+        lambda n, skip: service.related(question_id, limit=n, offset=skip, flt=flt, mode=mode), limit, offset
     )
     return RelatedResponse(
         question_id=question_id, offset=offset, limit=limit, next_offset=next_offset, results=hits

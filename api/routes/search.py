@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ServiceDep
-from api.params import FilterDep, Limit, Offset, page
+from api.params import FilterDep, Limit, Mode, Offset, page
 from api.schemas import SearchResponse, error_responses
 
 router = APIRouter(tags=["search"])
@@ -22,7 +22,11 @@ def search(
     q: Annotated[str, Query(description="The text to find precedents of: a few words or a whole draft.")],
     limit: Limit = 10,
     offset: Offset = 0,
+    mode: Mode = None,
 ) -> SearchResponse:
-    """One result per question, best first, with the passages of it that matched."""
-    hits, next_offset = page(lambda n, skip: service.search(q, limit=n, offset=skip, flt=flt), limit, offset)
+    """One result per question, best first, with the passages of it that matched, its similarity
+    and its precedent label ('same question', 'closely related', 'same topic')."""
+    hits, next_offset = page(
+        lambda n, skip: service.search(q, limit=n, offset=skip, flt=flt, mode=mode), limit, offset
+    )
     return SearchResponse(query=q, offset=offset, limit=limit, next_offset=next_offset, results=hits)

@@ -96,8 +96,9 @@ class Store(Protocol):
         """Delete the question's passages, except those written with content hash ``keep_hash``."""
         ...
 
-    def heads(self, question_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Payload of each question's first passage, by question id (absent ones left out)."""
+    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+        """Payload of each question's first passage, by question id (absent ones left out); of
+        every question in the index when ``question_ids`` is None."""
         ...
 
     def find_natural_key(self, key: str) -> str | None:

@@ -205,8 +205,8 @@ class EdgeStore:
             if offset is None:
                 return found
 
-    def heads(self, question_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        if self._shard is None or not question_ids:
+    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+        if self._shard is None or question_ids is not None and not question_ids:
             return {}
         flt = build(heads_conditions(question_ids), _EDGE)
         return {p.payload["question_id"]: p.payload for p in self._scroll(flt)}

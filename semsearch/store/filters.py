@@ -61,6 +61,8 @@ def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Con
         must.extend(Match(key, token) for token in name_tokens(name))
     if flt.answered is not None:
         must.append(Match("state", "answered" if flt.answered else "unanswered"))
+    if flt.only_questions is not None:
+        must.append(MatchAny("question_id", tuple(flt.only_questions)))
     must_not = (Match("question_id", flt.exclude_question),) if flt.exclude_question else ()
     return Conditions(tuple(must), must_not)
 
@@ -71,7 +73,10 @@ def question_conditions(question_id: str, keep_hash: str | None = None) -> Condi
     return Conditions((Match("question_id", question_id),), must_not)
 
 
-def heads_conditions(question_ids: Sequence[str]) -> Conditions:
+def heads_conditions(question_ids: Sequence[str] | None) -> Conditions:
+    """One point per question (its first passage): of these questions, or of all when None."""
+    if question_ids is None:
+        return Conditions((Match("position", 0),))
     return Conditions((Match("position", 0), MatchAny("question_id", tuple(question_ids))))
 
 

@@ -303,8 +303,8 @@ class ServerStore:
             if offset is None:
                 return
 
-    def heads(self, question_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        if not question_ids:
+    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+        if question_ids is not None and not question_ids:
             return {}
         pages = self._scroll(_filter(cond.heads_conditions(question_ids)))
         return {p.payload["question_id"]: p.payload for page in pages for p in page}
