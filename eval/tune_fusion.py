@@ -14,8 +14,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from semsearch.evaluation import Label, evaluate, load_labels
-from semsearch.filters import SearchFilter
+from semsearch.evaluation import Label, evaluate, load_labels, ranked_ids
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 
@@ -33,15 +32,11 @@ def main() -> int:
     base = Settings(index_path=args.index)
     rows = []
     with SearchService.open(base) as service:
-        # Each setting runs the same queries: embed each once; labels do not change rankings.
+        # Each setting runs the same queries: embed each once.
         service.embed_query = functools.lru_cache(maxsize=None)(service.embed_query)  # type: ignore[method-assign]
-        service._with_closeness = lambda hits, probes: hits  # type: ignore[method-assign]
 
         def run(label: Label, mode: str) -> list[str]:
-            flt = SearchFilter(before=label.before)
-            if label.question_id is not None:
-                return [h.id for h in service.related(label.question_id, limit=10, flt=flt, mode=mode)]
-            return [h.id for h in service.search(label.query or "", limit=10, flt=flt, mode=mode)]
+            return ranked_ids(service, label, mode)
 
         for share in map(float, args.share.split(",")):
             service.settings = base.model_copy(update={"passage_share": share})

@@ -310,7 +310,7 @@ def evaluate_labels(
     """Run labelled queries against an index: hit@1/3/10, MRR@10, nDCG@10 and recall@10 per mode."""
     from rich.table import Table
 
-    from semsearch.evaluation import METRICS, Label, evaluate, load_labels
+    from semsearch.evaluation import METRICS, evaluate, load_labels, ranked_ids
     from semsearch.service import SEARCH_MODES
 
     chosen = modes or list(SEARCH_MODES)
@@ -319,16 +319,7 @@ def evaluate_labels(
         raise InputError(f"--mode {unknown[0]}: choose among {', '.join(SEARCH_MODES)}")
     labels = load_labels(labels_file)
     with open_service(index) as service:
-
-        def run(label: Label, mode: str) -> list[str]:
-            flt = SearchFilter(before=label.before)
-            if label.question_id is not None:
-                hits = service.related(label.question_id, limit=10, flt=flt, mode=mode)
-            else:
-                hits = service.search(label.query or "", limit=10, flt=flt, mode=mode)
-            return [h.id for h in hits]
-
-        reports = evaluate(labels, chosen, run)
+        reports = evaluate(labels, chosen, lambda label, mode: ranked_ids(service, label, mode))
     if as_json:
         for r in reports:
             row = {"mode": r.mode, "subset": r.subset, "queries": r.queries}

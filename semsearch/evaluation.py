@@ -14,8 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from semsearch.errors import InputError
+from semsearch.filters import SearchFilter
+
+if TYPE_CHECKING:
+    from semsearch.service import SearchService
 
 K = 10
 METRICS = ("hit@1", "hit@3", "hit@10", "mrr@10", "ndcg@10", "recall@10")
@@ -115,6 +120,16 @@ class Report:
 
 
 Runner = Callable[[Label, str], list[str]]
+
+
+def ranked_ids(service: SearchService, label: Label, mode: str) -> list[str]:
+    """The top 10 question ids for a label: ``related`` for a question id, ``search`` for a text."""
+    flt = SearchFilter(before=label.before)
+    if label.question_id is not None:
+        hits = service.related(label.question_id, limit=K, flt=flt, mode=mode, label=False)
+    else:
+        hits = service.search(label.query or "", limit=K, flt=flt, mode=mode, label=False)
+    return [h.id for h in hits]
 
 
 def evaluate(labels: Iterable[Label], modes: Sequence[str], run: Runner) -> list[Report]:

@@ -249,7 +249,10 @@ class SearchService:
         offset: int = 0,
         flt: SearchFilter | None = None,
         mode: str | None = None,
+        label: bool = True,
     ) -> list[SearchHit]:
+        """Questions closest to a text; ``label=False`` skips the similarity and precedent label
+        (one engine query per page, which rankings do not need: evaluations use it)."""
         text = " ".join(query.split())
         if not text:
             raise EmptyQueryError("the query is empty: give some words to search for")
@@ -262,7 +265,7 @@ class SearchService:
         mode = _check_mode(mode or self.settings.search_mode)
         dense = self.embed_query(text) if mode != "sparse" else None
         hits = self._grouped(self._ranking(mode, dense, text, None), limit, offset, flt or SearchFilter())
-        return self._with_closeness(hits, [dense.tolist()] if dense is not None else [])
+        return self._with_closeness(hits, [dense.tolist()] if dense is not None and label else [])
 
     def related(
         self,
@@ -271,6 +274,7 @@ class SearchService:
         offset: int = 0,
         flt: SearchFilter | None = None,
         mode: str | None = None,
+        label: bool = True,
     ) -> list[SearchHit]:
         """Questions close to an indexed one (itself excluded), from its stored vectors and text."""
         _check_page(limit, offset)
@@ -286,7 +290,7 @@ class SearchService:
         base = flt or SearchFilter()
         scoped = SearchFilter(**{**base.__dict__, "exclude_question": question_id})
         hits = self._grouped(ranking, limit, offset, scoped)
-        return self._with_closeness(hits, [p.vector for p in asked if p.vector])
+        return self._with_closeness(hits, [p.vector for p in asked if p.vector] if label else [])
 
     def _ranking(self, mode: str, dense: np.ndarray | None, text: str, language: str | None) -> Ranking:
         lang = self.sparse.language_of(text, language)

@@ -42,10 +42,10 @@ class Settings(BaseSettings):
         "'fr', 'en'…",
     )
     hybrid_weights: dict[str, tuple[int, int]] = Field(
-        default_factory=lambda: {"fr": (1, 2), "en": (1, 1)},
+        default_factory=lambda: {"fr": (1, 4), "en": (1, 1)},
         description="RRF weights (dense, BM25) per language, whole numbers, chosen by measurement.",
     )
-    rrf_k: int = Field(default=60, ge=1, description="The k of reciprocal rank fusion.")
+    rrf_k: int = Field(default=30, ge=1, description="The k of reciprocal rank fusion.")
     bm25_avg_len: float = Field(default=40.0, gt=0, description="Average passage length (terms) for BM25.")
     passage_share: float = Field(
         default=0.2, ge=0, le=1, description="A question's score: best passage + this share of the next two."
