@@ -295,7 +295,8 @@ class SearchService:
     def _ranking(self, mode: str, dense: np.ndarray | None, text: str, language: str | None) -> Ranking:
         lang = self.sparse.language_of(text, language)
         sparse = self.sparse.query(text, lang) if mode != "dense" else None
-        weights = self.settings.hybrid_weights.get(lang, (1, 1))
+        # Another language: BM25 weighed as in French and English, where 1:4 measured best.
+        weights = self.settings.hybrid_weights.get(lang, (1, 4))
         vector = dense.tolist() if dense is not None else None
         return Ranking(mode, vector, sparse, weights=weights, rrf_k=self.settings.rrf_k)
 
@@ -330,16 +331,19 @@ class SearchService:
                 best.setdefault(p.payload["question_id"], p.score)
             for qid in totals:
                 totals[qid] += best.get(qid, 0.0)
-        thresholds = sorted(self.settings.closeness_thresholds.items(), key=lambda t: -t[1])
         for hit in hits:
             hit.similarity = totals[hit.id] / len(probes)
+            thresholds = sorted(self._thresholds(hit.language).items(), key=lambda t: -t[1])
             hit.closeness = next((label for label, t in thresholds if hit.similarity >= t), None)
         return hits
+
+    def _thresholds(self, language: str | None) -> dict[str, float]:
+        table = self.settings.closeness_thresholds
+        return table.get(language or "", table.get("en") or next(iter(table.values()), {}))
 
     def duplicates(self, threshold: float | None = None, neighbours: int = 5) -> list[list[SearchHit]]:
         """Groups of near-duplicate questions: each question's closest ones with a similarity at
         or above ``threshold`` (default: the 'same question' threshold), joined transitively."""
-        limit = threshold if threshold is not None else self.settings.closeness_thresholds["same question"]
         heads = self.store.heads(None)
         parent = {qid: qid for qid in heads}
 
@@ -351,6 +355,9 @@ class SearchService:
 
         for qid in sorted(heads):
             for hit in self.related(qid, limit=neighbours, mode="dense"):
+                limit = (
+                    threshold if threshold is not None else self._thresholds(hit.language)["same question"]
+                )
                 if hit.similarity is not None and hit.similarity >= limit and hit.id in parent:
                     parent[root(hit.id)] = root(qid)
         groups: dict[str, list[str]] = {}
