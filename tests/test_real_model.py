@@ -95,9 +95,10 @@ def test_related_finds_the_precedents_of_the_sample_questions(sample_service: Se
     for group in groups:
         hits = sample_service.related(_qid(group["question"]), limit=10)
         ranks[group["question"]] = _rank([h.id for h in hits], [_qid(p) for p in group["precedents"]])
-    # Measured: 11 of 12 later questions have a precedent in the top 3, the last at rank 4.
-    assert all(r is not None and r <= 5 for r in ranks.values()), ranks
-    assert sum(1 for r in ranks.values() if r is not None and r <= 3) >= len(ranks) - 1, ranks
+    # Measured with the hybrid default: all 12 later questions have a precedent first (the model
+    # alone: 11 of 12 in the top 3). Allow one to slip to the top 3.
+    assert all(r is not None and r <= 3 for r in ranks.values()), ranks
+    assert sum(1 for r in ranks.values() if r == 1) >= len(ranks) - 1, ranks
 
 
 @pytest.mark.shared
