@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.ratelimit import RateLimit, rate_limit_config
 from api.routes import pages, questions, search, system
 from semsearch.errors import StoreUnavailableError
 from semsearch.service import SearchService
@@ -77,6 +78,10 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
             allow_credentials=False,
             max_age=600,
         )
-    # Added last, so it runs first: a refused body is never read.
+    # Added late, so it runs early: a refused body is never read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    per_second, burst = rate_limit_config(settings)
+    if per_second > 0:
+        # Added last, so it runs first: a client over its limit costs nothing more.
+        app.add_middleware(RateLimit, per_second=per_second, burst=burst)
     return app

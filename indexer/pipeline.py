@@ -42,6 +42,17 @@ class IndexSummary:
         self.passages += result.passages
 
 
+def _add(path: Path, files: list[Path], seen: set[Path], errors: list[str]) -> None:
+    try:
+        real = path.resolve()  # not strict: a dangling link goes on to the reader, which says so
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
+        errors.append(f"{path}: cannot be read (a symbolic-link loop)")
+        return
+    if real not in seen:
+        seen.add(real)
+        files.append(path)
+
+
 def collect_files(inputs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     """The files to read, in a stable order; folders are walked for the supported formats."""
     files: list[Path] = []
@@ -56,12 +67,10 @@ def collect_files(inputs: Sequence[Path]) -> tuple[list[Path], list[str]]:
                 dirs.sort()
                 for name in sorted(names):
                     candidate = Path(root) / name
-                    if candidate.suffix.lower() in SUPPORTED_SUFFIXES and candidate.resolve() not in seen:
-                        seen.add(candidate.resolve())
-                        files.append(candidate)
-        elif path.resolve() not in seen:
-            seen.add(path.resolve())
-            files.append(path)
+                    if candidate.suffix.lower() in SUPPORTED_SUFFIXES:
+                        _add(candidate, files, seen, errors)
+        else:
+            _add(path, files, seen, errors)
     return files, errors
 
 
@@ -80,10 +89,30 @@ def count_records(files: Iterable[Path]) -> int:
     return total
 
 
+def _checked(item: Question | InputError, path: Path, seen: dict[str, Path]) -> Question | InputError:
+    """The record, or an error when it has no identity or repeats one read earlier in this run.
+
+    The first record with an id wins and a later one is reported: two records claiming one id are
+    a data error, and letting the last win would rewrite both on every run.
+    """
+    if isinstance(item, InputError):
+        return item
+    try:
+        qid = item.qid
+    except InputError as exc:
+        return InputError(f"{path}: {exc.message}")
+    if qid in seen:
+        return InputError(f"{path}: id '{qid}' was already read from {seen[qid]}; this record is skipped")
+    seen[qid] = path
+    return item
+
+
 def _records(files: Sequence[Path], summary: IndexSummary, strict: bool) -> Iterator[Question | InputError]:
+    seen: dict[str, Path] = {}
     for path in files:
         summary.files += 1
-        for item in read_file(path):
+        for record in read_file(path):
+            item = _checked(record, path, seen)
             if isinstance(item, InputError):
                 summary.errors.append(item.message)
                 if strict:

@@ -214,13 +214,17 @@ class SearchService:
         vectors = embedder.embed_documents(texts)
         for point, vector in zip(points, vectors, strict=True):
             point.vector = vector.tolist()
-        self.store.upsert(points)
+        # The head (a question's first passage) carries the hashes that say "already indexed", so
+        # it is written last: new passages first, then the old ones and any replaced page deleted,
+        # then the head. A crash at any step leaves the old head, the re-run sees the question as
+        # changed and does it all again; nothing stale or duplicated can be left behind.
+        self.store.upsert([p for p in points if p.payload["position"] != 0])
         for w in writes:
-            # New passages are written first, then the old ones removed: a crash in between
-            # leaves the question searchable, and a re-run finishes the job.
-            self.store.delete_question(w.qid, keep_hash=w.content_hash)
+            self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
             if w.replaces:
                 self.store.delete_question(w.replaces)
+        self.store.upsert([p for p in points if p.payload["position"] == 0])
+        for w in writes:
             (result.updated if w.updated else result.added).append(w.qid)
         result.passages += len(points)
 

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
     max_query_chars: int = Field(default=4000, ge=10, description="Longest query accepted.")
     max_body_bytes: int = Field(default=5_000_000, ge=1000, description="Largest request body accepted.")
+    rate_limit_per_second: float = Field(
+        default=20.0, ge=0, description="Requests a second per client address (0: no limit)."
+    )
+    rate_limit_burst: int = Field(default=40, ge=1, description="Requests a client may send at once.")
 
     # -- retrieval ------------------------------------------------------------------------------
     search_mode: Literal["dense", "sparse", "hybrid"] = Field(

@@ -70,7 +70,7 @@ def test_a_cluster_answers_with_every_question_when_a_node_is_down(
     with SearchService.open(settings) as svc:
         assert svc.stats().questions == len(questions)
         for q in questions:  # each question's own title finds it first: nothing was lost with the node
-            assert svc.search(q.title, limit=1)[0].id == q.qid
+            assert svc.search(q.title, limit=1, mode="dense")[0].id == q.qid
         assert_same([observe(svc.search(q, limit=20)) for q in QUERIES], before)
     assert time.monotonic() - started < 60
 

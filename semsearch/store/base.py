@@ -92,8 +92,11 @@ class Store(Protocol):
 
     def upsert(self, points: Sequence[PointData]) -> None: ...
 
-    def delete_question(self, question_id: str, keep_hash: str | None = None) -> None:
-        """Delete the question's passages, except those written with content hash ``keep_hash``."""
+    def delete_question(
+        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
+    ) -> None:
+        """Delete the question's passages, except those written with content hash ``keep_hash`` and,
+        with ``keep_head``, its first passage."""
         ...
 
     def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:

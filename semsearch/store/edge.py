@@ -169,8 +169,10 @@ class EdgeStore:
                 qe.UpdateOperation.upsert_points([qe.Point(p.id, _vectors(p), p.payload) for p in points])
             )
 
-    def delete_question(self, question_id: str, keep_hash: str | None = None) -> None:
-        flt = build(question_conditions(question_id, keep_hash), _EDGE)
+    def delete_question(
+        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
+    ) -> None:
+        flt = build(question_conditions(question_id, keep_hash, keep_head), _EDGE)
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
 
     def optimize(self) -> None:

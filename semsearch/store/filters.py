@@ -67,9 +67,14 @@ def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Con
     return Conditions(tuple(must), must_not)
 
 
-def question_conditions(question_id: str, keep_hash: str | None = None) -> Conditions:
-    """A question's passages, except those written with content hash ``keep_hash``."""
-    must_not = (Match("content_hash", keep_hash),) if keep_hash else ()
+def question_conditions(
+    question_id: str, keep_hash: str | None = None, keep_head: bool = False
+) -> Conditions:
+    """A question's passages, except those written with content hash ``keep_hash`` and, with
+    ``keep_head``, except its first passage."""
+    must_not = ((Match("content_hash", keep_hash),) if keep_hash else ()) + (
+        (Match("position", 0),) if keep_head else ()
+    )
     return Conditions((Match("question_id", question_id),), must_not)
 
 

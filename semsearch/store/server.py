@@ -260,8 +260,11 @@ class ServerStore:
             ]
             self._write("write points", partial(self.client.upsert, self.collection, batch, wait=True))
 
-    def delete_question(self, question_id: str, keep_hash: str | None = None) -> None:
-        selector = m.FilterSelector(filter=_filter(cond.question_conditions(question_id, keep_hash)))
+    def delete_question(
+        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
+    ) -> None:
+        conditions = cond.question_conditions(question_id, keep_hash, keep_head)
+        selector = m.FilterSelector(filter=_filter(conditions))
         self._write("delete points", partial(self.client.delete, self.collection, selector, wait=True))
 
     def optimize(self) -> None:

@@ -1,0 +1,114 @@
+"""Two processes on one embedded index, through the real command line.
+
+``semsearch serve`` holds the index; ``semsearch index`` (or ``search``) on the same folder must
+stop with one line naming the serving process and saying what to do instead, and what it says
+to do (send questions through the API) must work. (``tests/test_service.py`` covers the store
+and ``tests/test_api.py`` the in-process ``serve()``; this is the user's view.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api_fixtures import API_KEY, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SEMSEARCH = ROOT / ".venv" / "bin" / "semsearch"
+
+pytestmark = pytest.mark.skipif(not SEMSEARCH.exists(), reason=f"{SEMSEARCH} is not installed")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEMSEARCH_")}
+    env.update(SEMSEARCH_MODEL="fake", SEMSEARCH_API_KEY=API_KEY, SEMSEARCH_RATE_LIMIT_PER_SECOND="0")
+    return env
+
+
+def semsearch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SEMSEARCH), *args], env=_env(), capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _question(n: int) -> dict[str, object]:
+    return {
+        "id": f"tp-{n}",
+        "assembly": "Parlement Wallon",
+        "title": f"Les primes à la rénovation, question {n}",
+        "question": [f"Monsieur le Ministre, où en est le dossier {n} des primes à la rénovation ?"],
+    }
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path, Path]]:
+    folder = tmp_path / "questions"
+    folder.mkdir()
+    (folder / "q.jsonl").write_text("".join(json.dumps(_question(n)) + "\n" for n in range(3)), "utf-8")
+    index = tmp_path / "index"
+    assert semsearch("index", "--index", str(index), str(folder)).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [str(SEMSEARCH), "serve", "--index", str(index), "--port", str(port)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "semsearch serve did not start"
+            time.sleep(0.1)
+        yield server, base, index, folder
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if server.stderr:
+            server.stderr.close()
+
+
+def test_a_second_process_is_told_who_holds_the_index_and_the_api_way_works(
+    serving: tuple[subprocess.Popen[str], str, Path, Path],
+) -> None:
+    server, base, index, folder = serving
+    for args in (["index", str(folder)], ["search", "primes"], ["stats"]):
+        result = semsearch(*args, "--index", str(index))
+        assert result.returncode == 1 and result.stdout == "", args
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert lines == [
+            f"Error: the index {index} is in use by process {server.pid}; stop it, or send questions "
+            "through its API (POST /questions), or use a Qdrant server (SEMSEARCH_QDRANT_URL)"
+        ], result.stderr
+    # What it says to do works: the question goes in through the API ...
+    response = httpx.post(f"{base}/questions", json=_question(9), headers={"X-API-Key": API_KEY}, timeout=30)
+    assert response.status_code == 201 and response.json()["added"] == ["tp-9"]
+    assert httpx.get(f"{base}/stats", timeout=10).json()["questions"] == 4
+    # ... and once the server is stopped (Ctrl-C), the index is free again and nothing is lost.
+    server.send_signal(signal.SIGINT)
+    assert server.wait(timeout=30) == 0
+    result = semsearch("index", "--index", str(index), "--json", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["unchanged"] == 3
+    stats = semsearch("stats", "--json", "--index", str(index))
+    assert json.loads(stats.stdout)["questions"] == 4
