@@ -13,6 +13,22 @@ from semsearch.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLES = ROOT / "samples"
+# What every search result carries, whichever face (CLI --json, API) shows it.
+RESULT_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "assembly",
+        "session",
+        "number",
+        "date_asked",
+        "author",
+        "addressee",
+        "answered",
+        "score",
+        "passages",
+    }
+)
 
 
 @pytest.fixture

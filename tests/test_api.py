@@ -19,6 +19,7 @@ from semsearch.models import Question, SearchHit
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from tests.api_fixtures import API_KEY, SlowEmbedder, french_questions, running
+from tests.conftest import RESULT_FIELDS
 
 KEY = {"X-API-Key": API_KEY}
 
@@ -79,20 +80,7 @@ def test_search_gives_one_result_per_question_with_its_matching_passages(reader:
     assert results[0]["id"] in {"pw-1", "pw-2", "pw-3", "pw-4"}
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     first = results[0]
-    for field in (
-        "id",
-        "title",
-        "assembly",
-        "session",
-        "number",
-        "date_asked",
-        "author",
-        "addressee",
-        "answered",
-        "score",
-        "passages",
-    ):
-        assert field in first
+    assert RESULT_FIELDS <= first.keys()
     assert {"kind", "paragraph", "text"} <= set(first["passages"][0])
     assert body["query"] == "primes à la rénovation" and body["offset"] == 0 and body["next_offset"] == 5
 

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from semsearch.cli import app
+from tests.conftest import RESULT_FIELDS
 
 PAGE = """/
 
@@ -98,19 +99,7 @@ def test_index_then_search_as_json(corpus: Path) -> None:
     assert len(rows) == 2
     assert {rows[0]["id"], rows[1]["id"]} == {"c3", "parlement-wallon-2021-2022-88-1-dupont-marc"}
     for row in rows:
-        assert {
-            "id",
-            "title",
-            "assembly",
-            "session",
-            "number",
-            "date_asked",
-            "author",
-            "addressee",
-            "answered",
-            "score",
-            "passages",
-        } <= row.keys()
+        assert RESULT_FIELDS <= row.keys()
         assert all(p["kind"] in {"title", "question", "answer"} and "paragraph" in p for p in row["passages"])
 
 
