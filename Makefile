@@ -8,7 +8,7 @@ TORCH := torch==2.13.0
 SAMPLE_INDEX := .semsearch-sample
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-quick clean
 
 install: $(STAMP)
 
@@ -36,6 +36,15 @@ format: install
 
 test: lint
 	$(BIN)/python -m pytest -q -rs
+
+# The performance benchmark (docs/performance.md): about an hour the first time on 2 cores, as it
+# embeds the whole UK corpus from ../shared; writes bench/results/latest.md and latest.json.
+bench: install
+	$(BIN)/python -m bench.run
+
+# The same machinery on small sizes, in a minute or two (results in /tmp, not in the repository).
+bench-quick: install
+	$(BIN)/python -m bench.run --quick --workdir /tmp/semsearch-bench-quick --results /tmp/semsearch-bench-quick/results
 
 clean:
 	rm -rf $(SAMPLE_INDEX) .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,11 @@ from semsearch.errors import InputError
 from semsearch.models import Question
 from semsearch.service import SearchService, UpsertResult
 
-BATCH_QUESTIONS = 64
+
+def _passage_estimate(q: Question) -> int:
+    """Passages a question will make, before long paragraphs are split: enough to size batches."""
+    return 1 + len(q.question) + len(q.answer)
+
 
 Progress = Callable[[int], None]  # called with the number of records just processed
 
@@ -136,15 +140,19 @@ def run_index(
         summary.errors.extend(missing)
         if strict and missing:
             raise InputError(missing[0])
+    # Batches of about ``batch_size`` passages: the encoder sorts a batch by length so that its
+    # forward passes pad little, which needs many texts (docs/performance.md).
     batch: list[Question] = []
+    batch_passages = 0
     try:
         for item in _records(files, summary, strict):
             if isinstance(item, Question):
                 batch.append(item)
+                batch_passages += _passage_estimate(item)
                 summary.questions += 1
-                if len(batch) >= BATCH_QUESTIONS:
+                if batch_passages >= service.settings.batch_size:
                     summary.add(service.upsert(batch))
-                    batch = []
+                    batch, batch_passages = [], 0
             if on_progress is not None:
                 on_progress(1)
         if batch:

@@ -380,9 +380,13 @@ class Run:
     stderr: str
 
 
+SOAK_BATCH_PASSAGES = 200
+
+
 def cli_env(model: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEMSEARCH_")}
-    env.update(SEMSEARCH_MODEL=model, PYTHONUNBUFFERED="1")
+    # Small batches (tens of questions): a kill then lands between batches as well as inside one.
+    env.update(SEMSEARCH_MODEL=model, SEMSEARCH_BATCH_SIZE=str(SOAK_BATCH_PASSAGES), PYTHONUNBUFFERED="1")
     return env
 
 

@@ -7,8 +7,10 @@ only when a real model is loaded, so ``semsearch --help`` stays instant.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -97,10 +99,62 @@ def model_id(name: str) -> str:
     return name
 
 
+# The encoders ``SEMSEARCH_ENCODER`` chooses from; ``auto`` takes AUTO_ONNX where it can run
+# (docs/performance.md: fp32 ONNX is the sentence-transformers vectors at 2-3x the speed; int8 is
+# faster again but moves vectors by a cosine of ~0.007, too far for an index shared with torch).
+ENCODERS = ("auto", "torch", "onnx", "onnx-int8")
+AUTO_ONNX = "onnx"
+
+logger = logging.getLogger("semsearch.embedder")
+
+
 def load_embedder(settings: Settings) -> Embedder:
     name = model_id(settings.model)
     if name.startswith("fake:"):
         from semsearch.fake_embedder import FakeEmbedder
 
         return FakeEmbedder(dimension=int(name.partition(":")[2]))
-    return SentenceTransformerEmbedder(name, device=settings.device)
+    encoder = settings.encoder
+    if encoder not in ENCODERS:  # Settings checks it too; this guards callers that build their own
+        raise ConfigError(f"SEMSEARCH_ENCODER '{encoder}': choose among {', '.join(ENCODERS)}")
+    if encoder == "torch" or (encoder == "auto" and settings.device != "cpu"):
+        return SentenceTransformerEmbedder(name, device=settings.device)
+    try:
+        return load_onnx_embedder(
+            name, quantized=(AUTO_ONNX if encoder == "auto" else encoder) == "onnx-int8"
+        )
+    except ModelLoadError as exc:
+        if encoder != "auto":
+            raise
+        # auto: the ONNX encoder is a speed-up, never a requirement (a hub-only model, no onnxruntime).
+        logger.info("using the torch encoder: %s", exc.message)
+        return SentenceTransformerEmbedder(name, device=settings.device)
+
+
+def local_model_source(name: str) -> Path | None:
+    """The folder of a model given by name (the bundled one) or by path; None for a hub name."""
+    if name == DEFAULT_MODEL:
+        return Path(bundled_model_path())
+    path = Path(name).expanduser()
+    return path if (path / "modules.json").is_file() else None
+
+
+def load_onnx_embedder(name: str, quantized: bool = False, cache: Path | None = None) -> Embedder:
+    """The model through ONNX Runtime, exported into the cache first if it is not there yet (the
+    only step that imports torch; later processes load the cached files in a fraction of a second)."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ModelLoadError("the ONNX encoder needs onnxruntime (pip install onnxruntime)") from exc
+    source = local_model_source(name)
+    if source is None:
+        raise ModelLoadError(
+            f"model '{name}' is not a local folder: the ONNX export needs its files "
+            "(or SEMSEARCH_ENCODER=torch)"
+        )
+    from semsearch.onnx_embedder import OnnxEmbedder
+    from semsearch.onnx_export import ensure_export, export_folder, is_ready
+
+    if not is_ready(export_folder(name, source, cache)):
+        logger.warning("exporting model '%s' to ONNX, once (about a minute) ...", name)
+    return OnnxEmbedder(ensure_export(name, source, cache), name, quantized=quantized)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +17,14 @@ from semsearch.ids import point_id
 from semsearch.models import IndexStats, MatchedPassage, PassageKind, Question, SearchHit
 from semsearch.passages import build_passages, split_long
 from semsearch.payload import passage_payload, question_from_payloads, summary_from_payload
+from semsearch.query_cache import QueryCache
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import PointData, Store, StoredPoint, open_store
 from semsearch.store.base import Ranking
 
+# Texts per embedding call while indexing; each chunk's points are written during the next one's.
+_EMBED_CHUNK = 256
 SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
 SEARCH_MODES = ("dense", "sparse", "hybrid")
 MAX_PASSAGES_SHOWN = 3
@@ -70,6 +74,8 @@ class SearchService:
         self._write_lock = threading.Lock()
         self._load_lock = threading.Lock()  # two first requests must not load the model twice
         self.sparse = SparseEncoder(settings.language, settings.bm25_avg_len)
+        # Paging through a query, or asking it again, costs no forward pass.
+        self.query_cache = QueryCache(settings.query_cache_size)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> SearchService:
@@ -125,6 +131,9 @@ class SearchService:
         return self._embedder
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.query_cache.get(text, self._embed_query)
+
+    def _embed_query(self, text: str) -> np.ndarray:
         embedder = self.embedder
         chunks = split_long(text, embedder.count_tokens, embedder.max_tokens)
         if len(chunks) == 1:
@@ -211,14 +220,11 @@ class SearchService:
                 sparse = self.sparse.document(p.text, language)
                 points.append(PointData(point_id(w.qid, p.position), [], payload, sparse))
                 texts.append(p.text)
-        vectors = embedder.embed_documents(texts)
-        for point, vector in zip(points, vectors, strict=True):
-            point.vector = vector.tolist()
         # The head (a question's first passage) carries the hashes that say "already indexed", so
         # it is written last: new passages first, then the old ones and any replaced page deleted,
         # then the head. A crash at any step leaves the old head, the re-run sees the question as
         # changed and does it all again; nothing stale or duplicated can be left behind.
-        self.store.upsert([p for p in points if p.payload["position"] != 0])
+        self._embed_and_write_bodies(embedder, points, texts)
         for w in writes:
             self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
             if w.replaces:
@@ -227,6 +233,25 @@ class SearchService:
         for w in writes:
             (result.updated if w.updated else result.added).append(w.qid)
         result.passages += len(points)
+
+    def _embed_and_write_bodies(self, embedder: Embedder, points: list[PointData], texts: list[str]) -> None:
+        """Embed every point, writing the non-head ones while the next chunk is embedded: the
+        store's work (payload conversion, segment writes) then hides behind the model's."""
+        # Chunks of texts of similar length, so each of the encoder's forward passes pads little.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-write") as writer:
+            pending: list[Future[None]] = []
+            for start in range(0, len(order), _EMBED_CHUNK):
+                chosen = order[start : start + _EMBED_CHUNK]
+                vectors = embedder.embed_documents([texts[i] for i in chosen])
+                for i, vector in zip(chosen, vectors, strict=True):
+                    points[i].vector = vector.tolist()
+                bodies = [points[i] for i in chosen if points[i].payload["position"] != 0]
+                pending.append(writer.submit(self.store.upsert, bodies))
+                for done in [f for f in pending if f.done()]:
+                    done.result()  # a failed write stops the batch now, not after all the embedding
+            for future in pending:
+                future.result()
 
     def _ensure_index(self, embedder: Embedder) -> None:
         if self.store.read_meta() is None:

@@ -25,7 +25,23 @@ class Settings(BaseSettings):
         "or 'fake' / 'fake:DIM' (a tiny deterministic embedder for tests and demos).",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
-    batch_size: int = Field(default=64, ge=1, le=4096, description="Passages embedded per batch.")
+    encoder: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        default="auto",
+        description="How the model runs: 'onnx' (ONNX Runtime, exported once from the local weights "
+        "into ~/.cache/semsearch; the same vectors as torch, and no torch import when searching), "
+        "'onnx-int8' (quantised: faster, vectors move by a cosine of ~0.007), 'torch' "
+        "(sentence-transformers), or 'auto' (onnx on the CPU when the model is a local folder, else torch).",
+    )
+    query_cache_size: int = Field(
+        default=1024, ge=0, description="Query embeddings kept in memory (LRU; 0: no cache)."
+    )
+    batch_size: int = Field(
+        default=2048,
+        ge=1,
+        le=100_000,
+        description="Passages (about) embedded and written per indexing batch; fewer lose speed "
+        "(the encoder groups texts of similar length), more only cost memory.",
+    )
     api_key: str | None = Field(default=None, description="Key required by the API's write routes.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
     max_query_chars: int = Field(default=4000, ge=10, description="Longest query accepted.")

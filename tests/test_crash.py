@@ -169,8 +169,9 @@ def test_ctrl_c_stops_with_one_line_and_the_next_run_resumes(tmp_path: Path) -> 
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     assert summary["added"] + summary["unchanged"] == 700 and summary["updated"] == 0
-    # Progress counts records after their batch of 64 is written: 3 batches were done and kept.
-    assert summary["unchanged"] >= 3 * 64, summary
+    # Interrupted after 200 of 700 records were read, in batches of ~200 passages (tens of
+    # questions): the batches written before Ctrl-C were kept, and not indexed again.
+    assert summary["unchanged"] > 100 + 40, summary
     _assert_exact(check_index(index, corpus, MODEL))
 
 
