@@ -77,10 +77,10 @@ def make_settings(index: Path | None) -> Settings:
     return settings.model_copy(update={"index_path": index}) if index is not None else settings
 
 
-def open_service(index: Path | None) -> Any:
+def open_service(index: Path | None, load_model: bool = False) -> Any:
     from semsearch.service import SearchService
 
-    return SearchService.open(make_settings(index))
+    return SearchService.open(make_settings(index), load_model=load_model)
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -203,7 +203,7 @@ def search(
     if not text.strip():
         raise EmptyQueryError("the query is empty: give some words to search for")
     flt = build_filter(date_from, date_to, before, assembly, session, author, addressee, answered)
-    with open_service(index) as service:
+    with open_service(index, load_model=mode != "sparse") as service:
         hits = service.search(text, limit=limit, offset=offset, flt=flt, mode=mode)
     from semsearch.output import print_hits
 

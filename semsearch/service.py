@@ -23,8 +23,6 @@ from semsearch.sparse import SparseEncoder
 from semsearch.store import PointData, Store, StoredPoint, open_store
 from semsearch.store.base import Ranking
 
-# Texts per embedding call while indexing; each chunk's points are written during the next one's.
-_EMBED_CHUNK = 256
 SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
 SEARCH_MODES = ("dense", "sparse", "hybrid")
 MAX_PASSAGES_SHOWN = 3
@@ -65,10 +63,17 @@ def _record_richness(q: Question) -> tuple[bool, int]:
 
 
 class SearchService:
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder | None = None,
+        loading: Future[Embedder] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self._embedder = embedder
+        self._loading = loading  # a model being loaded while the store opened
         # Writes go one at a time: two first writes would both create the collection, and two
         # writes of one question would plan against the same old state. Reads never wait.
         self._write_lock = threading.Lock()
@@ -78,8 +83,22 @@ class SearchService:
         self.query_cache = QueryCache(settings.query_cache_size)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> SearchService:
-        return cls(settings, open_store(settings), embedder)
+    def open(
+        cls, settings: Settings, embedder: Embedder | None = None, load_model: bool = False
+    ) -> SearchService:
+        """``load_model``: load the model in a thread while the store opens, for a one-off search
+        from the shell, where both are most of the time (docs/performance.md)."""
+        if embedder is not None or not load_model:
+            return cls(settings, open_store(settings), embedder)
+        loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-model")
+        loading = loader.submit(load_embedder, settings)
+        loader.shutdown(wait=False)
+        try:
+            store = open_store(settings)
+        except BaseException:
+            loading.cancel()
+            raise
+        return cls(settings, store, loading=loading)
 
     def close(self) -> None:
         self.store.close()
@@ -121,7 +140,8 @@ class SearchService:
             with self._load_lock:
                 if self._embedder is None:
                     self.check_model()
-                    self._embedder = load_embedder(self.settings)
+                    loading, self._loading = self._loading, None
+                    self._embedder = loading.result() if loading else load_embedder(self.settings)
         meta = self.store.read_meta()
         if meta and meta.get("dimension") != self._embedder.dimension:
             raise ModelMismatchError(
@@ -224,7 +244,13 @@ class SearchService:
         # it is written last: new passages first, then the old ones and any replaced page deleted,
         # then the head. A crash at any step leaves the old head, the re-run sees the question as
         # changed and does it all again; nothing stale or duplicated can be left behind.
-        self._embed_and_write_bodies(embedder, points, texts)
+        # One call for the whole batch: the encoder sorts it by length, so its forward passes pad
+        # little. (Writing while the next chunk was embedded measured slower here: ONNX Runtime
+        # already keeps both cores busy; see docs/performance.md.)
+        vectors = embedder.embed_documents(texts)
+        for point, vector in zip(points, vectors, strict=True):
+            point.vector = vector.tolist()
+        self.store.upsert([p for p in points if p.payload["position"] != 0])
         for w in writes:
             self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
             if w.replaces:
@@ -233,25 +259,6 @@ class SearchService:
         for w in writes:
             (result.updated if w.updated else result.added).append(w.qid)
         result.passages += len(points)
-
-    def _embed_and_write_bodies(self, embedder: Embedder, points: list[PointData], texts: list[str]) -> None:
-        """Embed every point, writing the non-head ones while the next chunk is embedded: the
-        store's work (payload conversion, segment writes) then hides behind the model's."""
-        # Chunks of texts of similar length, so each of the encoder's forward passes pads little.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-write") as writer:
-            pending: list[Future[None]] = []
-            for start in range(0, len(order), _EMBED_CHUNK):
-                chosen = order[start : start + _EMBED_CHUNK]
-                vectors = embedder.embed_documents([texts[i] for i in chosen])
-                for i, vector in zip(chosen, vectors, strict=True):
-                    points[i].vector = vector.tolist()
-                bodies = [points[i] for i in chosen if points[i].payload["position"] != 0]
-                pending.append(writer.submit(self.store.upsert, bodies))
-                for done in [f for f in pending if f.done()]:
-                    done.result()  # a failed write stops the batch now, not after all the embedding
-            for future in pending:
-                future.result()
 
     def _ensure_index(self, embedder: Embedder) -> None:
         if self.store.read_meta() is None:
@@ -339,7 +346,7 @@ class SearchService:
             groups = _group(points, self.settings.passage_share)
             # Fewer points than asked means the engine has no more: the groups are all there is.
             if len(groups) >= wanted or len(points) < fetch:
-                return groups[offset:wanted]
+                return [g.hit() for g in groups[offset:wanted]]
             fetch *= 4
 
     def _with_closeness(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
@@ -356,7 +363,7 @@ class SearchService:
         totals: dict[str, float] = dict.fromkeys(only.only_questions or (), 0.0)
         for probe in probes:
             best: dict[str, float] = {}
-            for p in self.store.search(Ranking("dense", probe), 40 * len(hits), only):
+            for p in self.store.search(Ranking("dense", probe), 40 * len(hits), only, fields=["question_id"]):
                 best.setdefault(p.payload["question_id"], p.score)
             for qid in totals:
                 totals[qid] += best.get(qid, 0.0)
@@ -431,16 +438,15 @@ def _check_page(limit: int, offset: int) -> None:
         raise InputError(f"offset must be between 0 and 10000, not {offset}")
 
 
-def _group(points: list[StoredPoint], share: float = 0.0) -> list[SearchHit]:
-    """One hit per question, with its best passages attached. Its score is its best passage's,
-    plus ``share`` of the next two (a question that matches in several places ranks higher)."""
-    by_question: dict[str, list[StoredPoint]] = {}
-    for p in points:  # points come best first, so each list is too
-        by_question.setdefault(p.payload["question_id"], []).append(p)
-    hits = []
-    for matched in by_question.values():
-        matched.sort(key=lambda m: (-m.score, m.payload["position"]))
-        score = matched[0].score + share * sum(m.score for m in matched[1:3])
+@dataclass
+class _Group:
+    """A question's passages among the fetched ones, best first, and the question's score."""
+
+    question_id: str
+    score: float
+    matched: list[StoredPoint]
+
+    def hit(self) -> SearchHit:
         passages = [
             MatchedPassage(
                 kind=m.payload["kind"],
@@ -448,8 +454,23 @@ def _group(points: list[StoredPoint], share: float = 0.0) -> list[SearchHit]:
                 text=m.payload["text"],
                 score=m.score,
             )
-            for m in matched[:MAX_PASSAGES_SHOWN]
+            for m in self.matched[:MAX_PASSAGES_SHOWN]
         ]
-        hits.append(SearchHit(**summary_from_payload(matched[0].payload), score=score, passages=passages))
+        summary = summary_from_payload(self.matched[0].payload)
+        return SearchHit(**summary, score=self.score, passages=passages)
+
+
+def _group(points: list[StoredPoint], share: float = 0.0) -> list[_Group]:
+    """One group per question, best first. Its score is its best passage's, plus ``share`` of the
+    next two (a question that matches in several places ranks higher). Results are built for the
+    page only: the fetch holds a few hundred passages, a page ten questions."""
+    by_question: dict[str, list[StoredPoint]] = {}
+    for p in points:  # points come best first, so each list is too
+        by_question.setdefault(p.payload["question_id"], []).append(p)
+    groups = []
+    for qid, matched in by_question.items():
+        matched.sort(key=lambda m: (-m.score, m.payload["position"]))
+        score = matched[0].score + share * sum(m.score for m in matched[1:3])
+        groups.append(_Group(qid, score, matched))
     # Equal scores are ordered by id, so that pages never overlap.
-    return sorted(hits, key=lambda h: (-h.score, h.id))
+    return sorted(groups, key=lambda g: (-g.score, g.question_id))

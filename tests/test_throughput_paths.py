@@ -1,10 +1,9 @@
 """The speed mechanisms keep behaviour: the query-embedding cache, indexing batches sized in
-passages, and passages written while the next chunk is embedded (fake embedder; the speed itself
-is measured by `make bench`)."""
+passages, cold payload indexes, the model loaded while the store opens (fake embedder; the speed
+itself is measured by `make bench`)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from indexer.pipeline import run_index
 from semsearch.errors import StoreUnavailableError
 from semsearch.fake_embedder import FakeEmbedder
 from semsearch.models import Question
-from semsearch.service import _EMBED_CHUNK, SearchService
+from semsearch.service import SearchService
 from semsearch.settings import Settings
 
 MakeQ = Callable[..., Question]
@@ -82,43 +81,10 @@ def test_indexing_batches_are_sized_in_passages(
     assert embedder.document_calls == [9, 9, 9, 3]
 
 
-def test_passages_are_written_while_the_next_chunk_is_embedded(tmp_path: Path, make_question: MakeQ) -> None:
-    """The first chunk's write waits until the model is asked for the second chunk: without the
-    overlap, that never happens and the write gives up."""
-    second_chunk_asked = threading.Event()
-
-    class Embedder(FakeEmbedder):
-        calls = 0
-
-        def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-            Embedder.calls += 1
-            if Embedder.calls == 2:
-                second_chunk_asked.set()
-            return super().embed_documents(texts)
-
-    questions = [make_question(i) for i in range(_EMBED_CHUNK // 3 + 10)]  # two chunks
-    overlapped: list[bool] = []
-    with SearchService.open(_settings(tmp_path), embedder=Embedder()) as service:
-        service.upsert([questions[0]])  # creates the collection; not a chunked write to watch
-        Embedder.calls = 0
-        store_upsert = service.store.upsert
-
-        def slow_first_write(points: Any) -> None:
-            if not overlapped:
-                overlapped.append(second_chunk_asked.wait(timeout=30))
-            store_upsert(points)
-
-        service.store.upsert = slow_first_write  # type: ignore[method-assign]
-        result = service.upsert(questions[1:])
-        assert overlapped == [True] and Embedder.calls == 2
-        assert len(result.added) == len(questions) - 1
-        assert service.stats().passages == 3 * len(questions)
-
-
-def test_a_failed_overlapped_write_loses_nothing_and_the_rerun_completes(
+def test_a_failed_write_in_a_batch_loses_nothing_and_the_rerun_completes(
     tmp_path: Path, make_question: MakeQ
 ) -> None:
-    questions = [make_question(i) for i in range(_EMBED_CHUNK // 3 + 10)]
+    questions = [make_question(i) for i in range(40)]
     with SearchService.open(_settings(tmp_path)) as service:
         service.upsert(questions[:5])
         store_upsert = service.store.upsert
@@ -140,3 +106,56 @@ def test_a_failed_overlapped_write_loses_nothing_and_the_rerun_completes(
         assert len(again.added) == len(questions) - 5 and len(again.unchanged) == 5
         assert service.stats().passages == 3 * len(questions)
         assert service.stats().questions == len(questions)
+
+
+def test_an_index_with_in_memory_field_indexes_is_made_cold_by_the_next_optimise(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    import qdrant_edge as qe
+
+    from semsearch.filters import SearchFilter
+    from semsearch.store.base import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
+    from semsearch.store.edge import EdgeStore, _is_cold
+
+    settings = _settings(tmp_path)
+    with SearchService.open(settings) as service:
+        service.upsert([make_question(i, date_asked=f"202{i % 4}-03-01") for i in range(12)])
+        store = service.store
+        assert isinstance(store, EdgeStore)
+        shard = store.shard
+        old = [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
+        old += [(f, qe.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
+        old += [(f, qe.PayloadSchemaType.Datetime) for f in DATETIME_FIELDS]
+        for field, kind in old:  # the indexes as semsearch made them before
+            shard.update(qe.UpdateOperation.delete_field_index(field))
+            shard.update(qe.UpdateOperation.create_field_index(field, kind))
+        shard.flush()
+        folder = tmp_path / "index" / "shard"
+        assert not any(_is_cold(folder, f) for f, _ in old)
+        service.optimize()
+        assert all(_is_cold(folder, f) for f, _ in old)
+        assert set(shard.info().payload_schema) == {f for f, _ in old}
+        from datetime import date
+
+        hits = service.search("premier paragraphe", limit=20, flt=SearchFilter(date_from=date(2022, 1, 1)))
+        assert sorted(h.id for h in hits) == sorted(str(i) for i in range(12) if i % 4 >= 2)
+
+
+def test_the_model_loads_while_the_store_opens_and_its_errors_stay_one_line(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    from semsearch.errors import ModelLoadError
+
+    with SearchService.open(_settings(tmp_path)) as service:
+        service.upsert([make_question(i) for i in range(3)])
+    with SearchService.open(_settings(tmp_path), load_model=True) as service:
+        assert service._loading is not None
+        assert [h.id for h in service.search("question numéro 2", limit=1)] == ["2"]
+        assert service._loading is None and service.embedder.name == "fake:64"
+    broken = Settings(  # type: ignore[call-arg]
+        index_path=tmp_path / "other", model=str(tmp_path / "no-such-model"), encoder="onnx", _env_file=None
+    )
+    with SearchService.open(broken, load_model=True) as service:
+        with pytest.raises(ModelLoadError, match="not a local folder") as caught:
+            service.search("question", limit=1)
+    assert "\n" not in caught.value.message

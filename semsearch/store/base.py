@@ -108,7 +108,11 @@ class Store(Protocol):
         """Id of an indexed question with this natural key, if any."""
         ...
 
-    def search(self, ranking: Ranking, limit: int, flt: SearchFilter) -> list[StoredPoint]: ...
+    def search(
+        self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
+    ) -> list[StoredPoint]:
+        """Passages best first; ``fields`` limits the payload returned (None: all of it)."""
+        ...
 
     def points(self, batch: int = 1000) -> Iterator[list[PointData]]:
         """Every point with its vectors and payload, a page at a time (to copy the index)."""

@@ -318,11 +318,14 @@ class ServerStore:
         records, _ = self._read("look up a question", scroll, _NO_PAGE)
         return str(records[0].payload["question_id"]) if records and records[0].payload else None
 
-    def search(self, ranking: Ranking, limit: int, flt: SearchFilter) -> list[StoredPoint]:
+    def search(
+        self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
+    ) -> list[StoredPoint]:
         branches = ranking.branches()
         if not branches:
             return []
         where = to_server_filter(flt)
+        payload: bool | list[str] = list(fields) if fields is not None else True
         if len(branches) == 1:
             vector, using = _nearest(ranking, branches[0])
             query = partial(self.client.query_points, self.collection, vector, using=using, limit=limit)
@@ -334,7 +337,7 @@ class ServerStore:
             ]
             fusion = m.RrfQuery(rrf=m.Rrf(k=ranking.rrf_k))
             query = partial(self.client.query_points, self.collection, fusion, prefetch=prefetch, limit=limit)
-        response = self._read("search", partial(query, query_filter=where), None)
+        response = self._read("search", partial(query, query_filter=where, with_payload=payload), None)
         hits = response.points if response is not None else []
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 

@@ -1,0 +1,106 @@
+"""Where a search's time goes, on the store-scale index built by ``make bench``.
+
+    .venv/bin/python -m bench.profile [--index /tmp/semsearch-bench/scale-index] [--queries 100]
+
+Prints the median of each stage of ``SearchService.search`` (in-process, no HTTP), the engine's
+fused query with and without payloads, and whether two threads querying the engine at once go
+faster than one (they would if the engine let go of Python's GIL while it searches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bench.queries import distinct_queries
+
+
+def _median_ms(items: Sequence[str], run: Callable[[str], object]) -> float:
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        run(item)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.profile", description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, default=Path("/tmp/semsearch-bench/scale-index"))
+    parser.add_argument("--queries", type=int, default=100)
+    args = parser.parse_args(argv)
+    if not (args.index / "shard").is_dir():
+        print(f"Error: no index in {args.index}: run `make bench` first", file=sys.stderr)
+        return 1
+
+    from semsearch.filters import SearchFilter
+    from semsearch.service import SearchService
+    from semsearch.settings import Settings
+    from semsearch.store.base import Ranking
+
+    started = time.perf_counter()
+    service = SearchService.open(Settings(index_path=args.index, qdrant_url=None, _env_file=None))  # type: ignore[call-arg]
+    print(f"open the index: {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    embedder = service.embedder
+    print(f"load the model: {time.perf_counter() - started:.2f} s ({type(embedder).__name__})")
+    texts = distinct_queries(args.queries + 20)
+    for text in texts[:20]:
+        service.search(text)
+    texts = texts[20:]
+    vectors = {t: embedder.embed_query(t) for t in texts}
+    sparse = {t: service.sparse.query(t, service.sparse.language_of(t, None)) for t in texts}
+
+    def ranking(text: str) -> Ranking:
+        return Ranking("hybrid", vectors[text].tolist(), sparse[text], weights=(1, 4), rrf_k=30)
+
+    everything = SearchFilter()
+
+    def fused(text: str) -> object:
+        return service.store.search(ranking(text), 200, everything)
+
+    def fused_ids(text: str) -> object:
+        return service.store.search(ranking(text), 200, everything, fields=["question_id"])
+
+    def unlabelled(text: str) -> object:
+        return service.search(text, label=False)
+
+    rows = [
+        ("query encoding (model)", _median_ms(texts, embedder.embed_query)),
+        ("engine: fused query, 200 passages, payloads", _median_ms(texts, fused)),
+        ("engine: the same, question ids only", _median_ms(texts, fused_ids)),
+        (
+            "search, labels off (cached query vector)",
+            _median_ms(texts, lambda t: service.search(t, label=False)),
+        ),
+        ("search, with labels (cached query vector)", _median_ms(texts, service.search)),
+    ]
+    for name, ms in rows:
+        print(f"{name:48s} {ms:6.1f} ms (median of {len(texts)})")
+
+    def dense_queries(items: Sequence[str]) -> None:
+        for text in items:
+            service.store.search(Ranking("dense", vectors[text].tolist()), 200, everything, fields=[])
+
+    started = time.perf_counter()
+    dense_queries(texts)
+    alone = time.perf_counter() - started
+    threads = [threading.Thread(target=dense_queries, args=(texts[i::2],)) for i in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    both = time.perf_counter() - started
+    print(f"{len(texts)} dense engine queries: {alone:.2f} s in one thread, {both:.2f} s in two")
+    service.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
