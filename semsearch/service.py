@@ -26,6 +26,7 @@ from semsearch.store.base import Ranking
 SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
 SEARCH_MODES = ("dense", "sparse", "hybrid")
 MAX_PASSAGES_SHOWN = 3
+_RANKING_FIELDS = ("question_id", "position")
 # Passages fetched per wanted question before grouping; raised until enough questions come back.
 _OVERFETCH = 5
 
@@ -342,12 +343,28 @@ class SearchService:
         # so every page of one query must see the same passages (up to deep pages).
         fetch = max(wanted * _OVERFETCH, ranking.depth)
         while True:
-            points = self.store.search(ranking, fetch, flt)
+            # Ranking needs only each passage's question and position; the payloads (texts,
+            # metadata) are read for the page's passages alone: reading them for the whole fetch
+            # was a third of a search's time at 400,000 passages (docs/performance.md).
+            points = self.store.search(ranking, fetch, flt, fields=_RANKING_FIELDS)
             groups = _group(points, self.settings.passage_share)
             # Fewer points than asked means the engine has no more: the groups are all there is.
             if len(groups) >= wanted or len(points) < fetch:
-                return [g.hit() for g in groups[offset:wanted]]
+                return self._hits(groups[offset:wanted])
             fetch *= 4
+
+    def _hits(self, groups: list[_Group]) -> list[SearchHit]:
+        payloads = self.store.payloads([m.id for g in groups for m in g.matched[:MAX_PASSAGES_SHOWN]])
+        hits = []
+        for g in groups:
+            # A passage deleted between the two reads is left out (its whole question, if none
+            # of its passages is left); the next search no longer ranks it.
+            shown = [m for m in g.matched[:MAX_PASSAGES_SHOWN] if m.id in payloads]
+            for m in shown:
+                m.payload = payloads[m.id]
+            if shown:
+                hits.append(_Group(g.question_id, g.score, shown).hit())
+        return hits
 
     def _with_closeness(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
         """Each hit's similarity and its precedent label.

@@ -159,3 +159,25 @@ def test_the_model_loads_while_the_store_opens_and_its_errors_stay_one_line(
         with pytest.raises(ModelLoadError, match="not a local folder") as caught:
             service.search("question", limit=1)
     assert "\n" not in caught.value.message
+
+
+def test_payloads_are_read_for_the_page_only_and_a_vanished_passage_is_left_out(
+    tmp_path: Path, make_question: MakeQ, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SearchService.open(_settings(tmp_path)) as service:
+        service.upsert([make_question(i) for i in range(40)])
+        asked: list[int] = []
+        payloads = service.store.payloads
+
+        def first_result_vanishes(ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+            asked.append(len(ids))
+            found = payloads(ids)
+            return {k: v for k, v in found.items() if v["question_id"] != "7"}
+
+        full = [h.id for h in service.search("question numéro 7", limit=5, label=False)]
+        assert full[0] == "7"
+        monkeypatch.setattr(service.store, "payloads", first_result_vanishes)
+        hits = service.search("question numéro 7", limit=5, label=False)
+        assert [h.id for h in hits] == full[1:]  # the question deleted between the reads is left out
+        assert asked and max(asked) <= 5 * 3  # the page's passages, not the 200 fetched
+        assert all(p.text for h in hits for p in h.passages)

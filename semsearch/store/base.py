@@ -114,6 +114,10 @@ class Store(Protocol):
         """Passages best first; ``fields`` limits the payload returned (None: all of it)."""
         ...
 
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The whole payload of each of these points, by point id (absent ones left out)."""
+        ...
+
     def points(self, batch: int = 1000) -> Iterator[list[PointData]]:
         """Every point with its vectors and payload, a page at a time (to copy the index)."""
         ...

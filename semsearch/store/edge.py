@@ -278,6 +278,12 @@ class EdgeStore:
         hits = self.shard.query(request)
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if self._shard is None or not point_ids:
+            return {}
+        records = self.shard.retrieve(list(point_ids), True, False)
+        return {str(r.id): dict(r.payload or {}) for r in records}
+
     def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
         if self._shard is None:
             return

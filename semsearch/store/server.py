@@ -318,6 +318,14 @@ class ServerStore:
         records, _ = self._read("look up a question", scroll, _NO_PAGE)
         return str(records[0].payload["question_id"]) if records and records[0].payload else None
 
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not point_ids:
+            return {}
+        read = partial(self.client.retrieve, self.collection, list(point_ids), with_payload=True)
+        none: list[m.Record] = []
+        records = self._read("read points", read, none)
+        return {str(r.id): dict(r.payload or {}) for r in records}
+
     def search(
         self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
     ) -> list[StoredPoint]:
