@@ -75,6 +75,7 @@ class SearchService:
         self.store = store
         self._embedder = embedder
         self._loading = loading  # a model being loaded while the store opened
+        self._known_meta: dict[str, Any] | None = None
         # Writes go one at a time: two first writes would both create the collection, and two
         # writes of one question would plan against the same old state. Reads never wait.
         self._write_lock = threading.Lock()
@@ -115,9 +116,16 @@ class SearchService:
     def model_name(self) -> str:
         return self._embedder.name if self._embedder is not None else model_id(self.settings.model)
 
+    def _meta(self) -> dict[str, Any] | None:
+        """The index's recorded model, read once it exists: every search checks it, and reading
+        it each time cost a file read (Edge) or a server round trip per request."""
+        if self._known_meta is None:
+            self._known_meta = self.store.read_meta()
+        return self._known_meta
+
     def check_model(self) -> None:
         """Refuse an index built with another model, before any model is loaded."""
-        meta = self.store.read_meta()
+        meta = self._meta()
         if meta and meta.get("schema", 1) != SCHEMA_VERSION:
             raise ModelMismatchError(
                 f"the index {self.store.location} was built by an older semsearch (schema "
@@ -143,7 +151,7 @@ class SearchService:
                     self.check_model()
                     loading, self._loading = self._loading, None
                     self._embedder = loading.result() if loading else load_embedder(self.settings)
-        meta = self.store.read_meta()
+        meta = self._meta()
         if meta and meta.get("dimension") != self._embedder.dimension:
             raise ModelMismatchError(
                 f"the index {self.store.location} holds {meta.get('dimension')}-dimension vectors but "
@@ -262,7 +270,7 @@ class SearchService:
         result.passages += len(points)
 
     def _ensure_index(self, embedder: Embedder) -> None:
-        if self.store.read_meta() is None:
+        if self._meta() is None:
             self.store.write_meta(
                 {"model": embedder.name, "dimension": embedder.dimension, "schema": SCHEMA_VERSION}
             )
