@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from bench.common import (
     BenchError,
     Config,
     corpus_slice,
+    load_encoder,
     machine,
     machine_load,
     percentiles,
@@ -37,13 +39,6 @@ from bench.queries import distinct_queries
 
 ENCODERS = ("torch", "onnx", "onnx-int8")
 LABELS = REPO / "eval" / "labels" / "wallonia_fr.jsonl"
-
-
-def _load(encoder: str, model: str) -> Any:
-    from semsearch.embedder import load_embedder
-    from semsearch.settings import Settings
-
-    return load_embedder(Settings(model=model, encoder=encoder, _env_file=None))  # type: ignore[call-arg, arg-type]
 
 
 def _speed(embedder: Any, passages: list[str], queries: list[str]) -> dict[str, Any]:
@@ -126,7 +121,7 @@ def measure(model: str, questions: int, queries_n: int, quality: bool) -> dict[s
     reference: dict[str, Any] = {}
     for encoder in ENCODERS:
         print(f"[encoders] {encoder}", file=sys.stderr, flush=True)
-        embedder = _load(encoder, model)
+        embedder = load_encoder(replace(config, encoder=encoder))
         passages = passages_of(corpus_slice(config, questions), embedder)
         speed = _speed(embedder, passages, queries)
         docs, vectors = speed.pop("docs"), speed.pop("queries")

@@ -11,12 +11,12 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 import numpy as np
 
 from semsearch.errors import ConfigError, ModelLoadError
-from semsearch.settings import DEFAULT_MODEL
+from semsearch.settings import DEFAULT_MODEL, Encoder
 
 if TYPE_CHECKING:
     from semsearch.settings import Settings
@@ -99,11 +99,9 @@ def model_id(name: str) -> str:
     return name
 
 
-# The encoders ``SEMSEARCH_ENCODER`` chooses from; ``auto`` takes AUTO_ONNX where it can run
-# (docs/performance.md: fp32 ONNX is the sentence-transformers vectors at 2-3x the speed; int8 is
-# faster again but moves vectors by a cosine of ~0.007, too far for an index shared with torch).
-ENCODERS = ("auto", "torch", "onnx", "onnx-int8")
-AUTO_ONNX = "onnx"
+# ``auto`` is fp32 ONNX where it can run: the sentence-transformers vectors at 2-3x the speed;
+# int8 is faster again but moves vectors by a cosine of ~0.007 (docs/performance.md).
+ENCODERS: tuple[str, ...] = get_args(Encoder)
 
 logger = logging.getLogger("semsearch.embedder")
 
@@ -120,9 +118,7 @@ def load_embedder(settings: Settings) -> Embedder:
     if encoder == "torch" or (encoder == "auto" and settings.device != "cpu"):
         return SentenceTransformerEmbedder(name, device=settings.device)
     try:
-        return load_onnx_embedder(
-            name, quantized=(AUTO_ONNX if encoder == "auto" else encoder) == "onnx-int8"
-        )
+        return load_onnx_embedder(name, quantized=encoder == "onnx-int8")
     except ModelLoadError as exc:
         if encoder != "auto":
             raise
@@ -153,8 +149,6 @@ def load_onnx_embedder(name: str, quantized: bool = False, cache: Path | None = 
             "(or SEMSEARCH_ENCODER=torch)"
         )
     from semsearch.onnx_embedder import OnnxEmbedder
-    from semsearch.onnx_export import ensure_export, export_folder, is_ready
+    from semsearch.onnx_export import ensure_export
 
-    if not is_ready(export_folder(name, source, cache)):
-        logger.warning("exporting model '%s' to ONNX, once (about a minute) ...", name)
     return OnnxEmbedder(ensure_export(name, source, cache), name, quantized=quantized)

@@ -29,6 +29,7 @@ import numpy as np
 from semsearch.errors import ModelLoadError
 from semsearch.onnx_embedder import FP32_FILE, INT8_FILE, OnnxEmbedder, read_pipeline
 
+logger = logging.getLogger("semsearch.embedder")
 REPORT = "export.json"  # written last: a folder without it is not an export
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _CONFIGS = ("modules.json", "config_sentence_transformers.json", "config.json")
@@ -105,6 +106,7 @@ def ensure_export(name: str, source: Path, root: Path | None = None) -> Path:
     with _locked(folder.with_name(folder.name + ".lock")):
         if is_ready(folder):
             return folder
+        logger.warning("exporting model '%s' to ONNX, once (about a minute) ...", name)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         tmp.chmod(0o755)  # mkdtemp makes it private; the cache is as readable as any other
         try:

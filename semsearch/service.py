@@ -371,7 +371,7 @@ class SearchService:
             for m in shown:
                 m.payload = payloads[m.id]
             if shown:
-                hits.append(_Group(g.question_id, g.score, shown).hit())
+                hits.append(g.hit(shown))
         return hits
 
     def _with_closeness(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
@@ -471,7 +471,8 @@ class _Group:
     score: float
     matched: list[StoredPoint]
 
-    def hit(self) -> SearchHit:
+    def hit(self, shown: list[StoredPoint]) -> SearchHit:
+        """The result, showing ``shown`` (its best passages, with their whole payloads)."""
         passages = [
             MatchedPassage(
                 kind=m.payload["kind"],
@@ -479,9 +480,9 @@ class _Group:
                 text=m.payload["text"],
                 score=m.score,
             )
-            for m in self.matched[:MAX_PASSAGES_SHOWN]
+            for m in shown
         ]
-        summary = summary_from_payload(self.matched[0].payload)
+        summary = summary_from_payload(shown[0].payload)
         return SearchHit(**summary, score=self.score, passages=passages)
 
 

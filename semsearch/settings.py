@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+Encoder = Literal["auto", "torch", "onnx", "onnx-int8"]
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
         "or 'fake' / 'fake:DIM' (a tiny deterministic embedder for tests and demos).",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
-    encoder: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+    encoder: Encoder = Field(
         default="auto",
         description="How the model runs: 'onnx' (ONNX Runtime, exported once from the local weights "
         "into ~/.cache/semsearch; the same vectors as torch, and no torch import when searching), "

@@ -76,17 +76,23 @@ def _field_indexes() -> list[tuple[str, Any]]:
     )
 
 
-def _is_cold(shard: Path, field: str) -> bool:
-    """Whether ``field`` is indexed with the cold parameters in every segment (the engine shows a
-    field's index parameters only in the segments' own configuration files)."""
+def _warm_fields(shard: Path) -> set[str]:
+    """Fields indexed without the cold parameters in some segment (the engine shows a field's
+    index parameters only in the segments' own configuration files)."""
+    warm: set[str] = set()
     for config in shard.glob("segments/*/payload_index/config.json"):
         try:
-            spec = json.loads(config.read_text(encoding="utf-8")).get("indexed_fields", {}).get(field)
+            fields = json.loads(config.read_text(encoding="utf-8")).get("indexed_fields", {})
         except (OSError, ValueError):
-            return False
-        if spec is not None and not (isinstance(spec, dict) and spec.get("memory") == "cold"):
-            return False
-    return True
+            return {f for f, _ in _field_indexes()}  # unreadable: rebuild them all, it is cheap
+        warm |= {
+            f for f, spec in fields.items() if not (isinstance(spec, dict) and spec.get("memory") == "cold")
+        }
+    return warm
+
+
+def _is_cold(shard: Path, field: str) -> bool:
+    return field not in _warm_fields(shard)
 
 
 def _nearest(ranking: Ranking, branch: str) -> Any:
@@ -206,9 +212,10 @@ class EdgeStore:
     def _upgrade_field_indexes(self) -> None:
         """Indexes made before the field indexes were cold are rebuilt so (a fraction of a second
         at 400,000 passages). Field indexes only speed filters up: a crash half-way loses none."""
-        info = self.shard.info().payload_schema
+        indexed = self.shard.info().payload_schema
+        warm = _warm_fields(self.folder / "shard")
         for field, params in _field_indexes():
-            if field in info and not _is_cold(self.folder / "shard", field):
+            if field in indexed and field in warm:
                 self.shard.update(qe.UpdateOperation.delete_field_index(field))
                 self.shard.update(qe.UpdateOperation.create_field_index(field, params))
 
