@@ -1,23 +1,22 @@
-"""Query parameters shared by the routes: pagination and the search filters."""
+"""Query parameters shared by the routes: pagination, the ranking mode and the search filters.
+
+The bounds and the modes are the core's (``semsearch.query``), declared here for OpenAPI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query
 
 from semsearch.filters import SearchFilter
-from semsearch.models import SearchHit
-
-MAX_LIMIT = 100
-MAX_OFFSET = 10_000
+from semsearch.query import MAX_LIMIT, MAX_OFFSET, SearchMode
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Number of questions in the page.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Questions to skip (pagination).")]
 Mode = Annotated[
-    Literal["dense", "sparse", "hybrid"] | None,
+    SearchMode | None,
     Query(description="Ranking: the model (dense), BM25 (sparse) or both fused (hybrid, the default)."),
 ]
 
@@ -51,22 +50,3 @@ def search_filter(
 
 
 FilterDep = Annotated[SearchFilter, Depends(search_filter)]
-
-
-def page(
-    fetch: Callable[[int, int], list[SearchHit]], limit: int, offset: int
-) -> tuple[list[SearchHit], int | None]:
-    """A page of hits and the offset of the next one (None on the last page).
-
-    One hit more than asked tells whether a next page exists; at the largest limit, where the
-    core refuses one more, a one-hit probe of the next page does.
-    """
-    following = offset + limit
-    if limit < MAX_LIMIT:
-        hits = fetch(limit + 1, offset)
-        more = len(hits) > limit
-        hits = hits[:limit]
-    else:
-        hits = fetch(limit, offset)
-        more = len(hits) == limit and following <= MAX_OFFSET and bool(fetch(1, following))
-    return hits, (following if more and following <= MAX_OFFSET else None)

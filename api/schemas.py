@@ -6,11 +6,12 @@ wraps them in envelopes and adds nothing to them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from semsearch.models import SearchHit
+from semsearch.ranking import Page
 
 QUESTION_EXAMPLE: dict[str, Any] = {
     "id": "pw-2022-2023-574-1-dupont-marc",
@@ -80,7 +81,30 @@ class ValidationErrorResponse(BaseModel):
     errors: list[FieldError] = Field(default_factory=list, description="The same, one item per problem.")
 
 
-class SearchResponse(BaseModel):
+class ResultPage(BaseModel):
+    """A page of results: one item per question, best first, and where the next page starts."""
+
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
+    results: list[SearchHit] = Field(description="One item per question, best first.")
+
+    @classmethod
+    def of(cls, found: Page, offset: int, limit: int, **asked: str) -> Self:
+        return cls(**asked, offset=offset, limit=limit, next_offset=found.next_offset, results=found.hits)
+
+
+class _Query(BaseModel):
+    query: str
+
+
+class _QuestionId(BaseModel):
+    question_id: str = Field(description="The question asked about; the results exclude it.")
+
+
+# The page's fields after what was asked, so the JSON keeps its order: pydantic puts the fields of
+# the last base class first.
+class SearchResponse(ResultPage, _Query):
     model_config = _examples(
         {
             "query": "retards des primes à la rénovation",
@@ -91,14 +115,8 @@ class SearchResponse(BaseModel):
         }
     )
 
-    query: str
-    offset: int
-    limit: int
-    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
-    results: list[SearchHit] = Field(description="One item per question, best first.")
 
-
-class RelatedResponse(BaseModel):
+class RelatedResponse(ResultPage, _QuestionId):
     model_config = _examples(
         {
             "question_id": "pw-2021-2022-88-1-dupont-marc",
@@ -108,12 +126,6 @@ class RelatedResponse(BaseModel):
             "results": [_HIT_EXAMPLE],
         }
     )
-
-    question_id: str
-    offset: int
-    limit: int
-    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
-    results: list[SearchHit] = Field(description="The closest questions, the question itself excluded.")
 
 
 class Duplicate(BaseModel):

@@ -121,7 +121,7 @@ def run_child(args: list[str], config: Config, timeout: float = 24 * 3600) -> Ch
 
 def load_encoder(config: Config) -> Any:
     """The encoder the index and the server use, in this process (the "bare" reference)."""
-    from semsearch.embedder import load_embedder
+    from semsearch.embedding.loader import load_embedder
     from semsearch.settings import Settings
 
     settings = Settings(model=config.model, encoder=config.encoder, _env_file=None)  # type: ignore[call-arg, arg-type]

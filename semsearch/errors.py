@@ -31,6 +31,10 @@ class EmptyQueryError(InputError):
     """The query has no text to search for."""
 
 
+class InputFileError(InputError):
+    """A problem with a whole input file (unreadable, binary) rather than one of its records."""
+
+
 class NotFoundError(SemsearchError):
     """An id that is not in the index."""
 
@@ -59,6 +63,14 @@ class ModelLoadError(SemsearchError):
     """The embedding model cannot be loaded."""
 
     status = 503
+
+
+class ExportError(ModelLoadError):
+    """The model cannot be exported to ONNX (no local weights, an unsupported module, a failed check)."""
+
+
+class MigrationError(SemsearchError):
+    """A copy of the index does not hold what its source holds."""
 
 
 class ConfigError(SemsearchError):

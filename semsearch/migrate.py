@@ -10,15 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from semsearch.errors import InputError, ModelMismatchError, SemsearchError
+from semsearch.errors import InputError, MigrationError, ModelMismatchError
+from semsearch.index_meta import dimension_of, model_of, same_model
 from semsearch.settings import Settings
 from semsearch.store.base import Store
 from semsearch.store.edge import EdgeStore
 from semsearch.store.server import ServerStore
-
-
-class MigrationError(SemsearchError):
-    """The copy does not hold what the source holds."""
 
 
 @dataclass
@@ -39,17 +36,14 @@ def migrate(
     if meta is None or source.count() == 0:
         raise InputError(f"{source.location} holds no index to migrate")
     existing = target.read_meta()
-    if existing is not None and (existing.get("model"), existing.get("dimension")) != (
-        meta.get("model"),
-        meta.get("dimension"),
-    ):
+    if existing is not None and not same_model(existing, meta):
         raise ModelMismatchError(
-            f"{target.location} holds an index of model '{existing.get('model')}', not "
-            f"'{meta.get('model')}': migrate into another collection (SEMSEARCH_COLLECTION)"
+            f"{target.location} holds an index of model '{model_of(existing)}', not "
+            f"'{model_of(meta)}': migrate into another collection (SEMSEARCH_COLLECTION)"
         )
     if existing is None:
         target.write_meta(meta)
-    target.ensure_collection(int(meta["dimension"]))
+    target.ensure_collection(int(dimension_of(meta) or 0))
     for page in source.points(batch):
         target.upsert(page)
         if on_progress is not None:

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from semsearch.query import SearchMode
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Encoder = Literal["auto", "torch", "onnx", "onnx-int8"]
 
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=40, ge=1, description="Requests a client may send at once.")
 
     # -- retrieval ------------------------------------------------------------------------------
-    search_mode: Literal["dense", "sparse", "hybrid"] = Field(
+    search_mode: SearchMode = Field(
         default="hybrid",
         description="Default ranking: the model, BM25, or both fused (see docs/evaluation.md).",
     )

@@ -13,7 +13,7 @@ import numpy as np
 import uvicorn
 from fastapi import FastAPI
 
-from semsearch.fake_embedder import FakeEmbedder
+from semsearch.embedding.fake import FakeEmbedder
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings

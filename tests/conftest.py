@@ -77,6 +77,6 @@ def make_question() -> Callable[..., Question]:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Any:
-    from semsearch.embedder import load_embedder
+    from semsearch.embedding.loader import load_embedder
 
     return load_embedder(Settings(model="all-MiniLM-L6-v2", _env_file=None))  # type: ignore[call-arg]

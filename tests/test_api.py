@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.params import page
 from semsearch.errors import StoreUnavailableError
 from semsearch.models import Question, SearchHit
+from semsearch.ranking import page
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from tests.api_fixtures import API_KEY, SlowEmbedder, french_questions, running

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from semsearch.cli import app
+from semsearch.cli.app import app
 from tests.conftest import RESULT_FIELDS
 
 PAGE = """/

@@ -120,7 +120,7 @@ def test_the_image_builds_what_compose_runs() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".git", ".venv", ".env", "tests"} <= set(ignored)
     from api.server import worker_app
-    from semsearch.cli import app
+    from semsearch.cli.app import app
 
     assert callable(worker_app)
     assert "index" in {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}

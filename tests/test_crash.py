@@ -206,7 +206,7 @@ def crash(self, question_id, keep_hash=None, keep_head=False):
 
 EdgeStore.delete_question = crash
 sys.argv = ["semsearch", "index", "--index", sys.argv[1], sys.argv[2]]
-from semsearch.cli import main
+from semsearch.cli.app import main
 main()
 """
 

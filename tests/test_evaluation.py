@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from semsearch.cli import app
+from semsearch.cli.app import app
 from semsearch.errors import InputError
 from semsearch.evaluation import Label, evaluate, load_labels, score
 

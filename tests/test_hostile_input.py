@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from semsearch.cli import app as cli
+from semsearch.cli.app import app as cli
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from tests.api_fixtures import french_questions, running

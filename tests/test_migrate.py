@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from semsearch.errors import InputError, ModelMismatchError
-from semsearch.fake_embedder import FakeEmbedder
-from semsearch.migrate import MigrationError, migrate, migrate_index
+from semsearch.embedding.fake import FakeEmbedder
+from semsearch.errors import InputError, MigrationError, ModelMismatchError
+from semsearch.migrate import migrate, migrate_index
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings

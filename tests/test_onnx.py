@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from semsearch import embedder as embedder_module
-from semsearch.embedder import SentenceTransformerEmbedder, bundled_model_path, load_embedder
+from semsearch.embedding import loader as loader_module
+from semsearch.embedding.cache import QueryCache
+from semsearch.embedding.loader import load_embedder
+from semsearch.embedding.onnx_check import check_texts
+from semsearch.embedding.onnx_encoder import OnnxEmbedder, read_pipeline
+from semsearch.embedding.onnx_export import REPORT, ensure_export, export_folder, is_ready
+from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
 from semsearch.errors import ConfigError, ModelLoadError
-from semsearch.onnx_embedder import OnnxEmbedder, read_pipeline
-from semsearch.onnx_export import REPORT, check_texts, ensure_export, export_folder, is_ready
-from semsearch.query_cache import QueryCache
 from tests.conftest import ROOT
 
 MODEL = "all-MiniLM-L6-v2"
@@ -199,7 +201,7 @@ def test_two_processes_exporting_at_once_export_once(tmp_path: Path, monkeypatch
             (out / name).write_text("{}", encoding="utf-8")
         return {}
 
-    monkeypatch.setattr("semsearch.onnx_export.export_model", fake_export)
+    monkeypatch.setattr("semsearch.embedding.onnx_export.export_model", fake_export)
     source, root = Path(bundled_model_path()), tmp_path / "onnx"
     folders: list[Path] = []
     threads = [
@@ -218,7 +220,7 @@ def test_a_failed_export_leaves_nothing_half_written(tmp_path: Path, monkeypatch
         (out / "model.onnx").write_text("partial", encoding="utf-8")
         raise RuntimeError("exporter crashed")
 
-    monkeypatch.setattr("semsearch.onnx_export.export_model", broken)
+    monkeypatch.setattr("semsearch.embedding.onnx_export.export_model", broken)
     root = tmp_path / "onnx"
     with pytest.raises(ModelLoadError, match="exporter crashed"):
         ensure_export(MODEL, Path(bundled_model_path()), root)
@@ -241,9 +243,7 @@ def test_the_encoder_setting_is_checked(
 
 def test_auto_falls_back_to_torch_when_onnx_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
-    monkeypatch.setattr(
-        embedder_module, "SentenceTransformerEmbedder", lambda name, device: made.append(name)
-    )
+    monkeypatch.setattr(loader_module, "SentenceTransformerEmbedder", lambda name, device: made.append(name))
     load_embedder(SimpleNamespace(model="some-org/hub-only-model", device="cpu", encoder="auto"))  # type: ignore[arg-type]
     load_embedder(SimpleNamespace(model=MODEL, device="cuda", encoder="auto"))  # type: ignore[arg-type]
     assert made == ["some-org/hub-only-model", MODEL]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from semsearch.fake_embedder import FakeEmbedder
+from semsearch.embedding.fake import FakeEmbedder
 from semsearch.models import PassageKind, Question
 from semsearch.passages import build_passages, split_long, split_sentences
 

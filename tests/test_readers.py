@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from indexer.readers import SUPPORTED_SUFFIXES, read_file
-from indexer.readers.common import html_to_paragraphs, parse_date
-from indexer.readers.jsonl import make_title, split_uk_opening
+from indexer.readers.dates import parse_date
+from indexer.readers.html_text import html_to_paragraphs
+from indexer.readers.uk_export import make_title, split_uk_opening
 from indexer.readers.walloon_html import parse_walloon_html
 from indexer.readers.walloon_text import parse_walloon_text
 from semsearch.errors import InputError

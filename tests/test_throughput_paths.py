@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from indexer.pipeline import run_index
+from semsearch.embedding.fake import FakeEmbedder
 from semsearch.errors import StoreUnavailableError
-from semsearch.fake_embedder import FakeEmbedder
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
@@ -114,8 +114,9 @@ def test_an_index_with_in_memory_field_indexes_is_made_cold_by_the_next_optimise
     import qdrant_edge as qe
 
     from semsearch.filters import SearchFilter
-    from semsearch.store.base import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
-    from semsearch.store.edge import EdgeStore, _is_cold
+    from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
+    from semsearch.store.edge import EdgeStore
+    from semsearch.store.edge_folder import is_cold
 
     settings = _settings(tmp_path)
     with SearchService.open(settings) as service:
@@ -131,9 +132,9 @@ def test_an_index_with_in_memory_field_indexes_is_made_cold_by_the_next_optimise
             shard.update(qe.UpdateOperation.create_field_index(field, kind))
         shard.flush()
         folder = tmp_path / "index" / "shard"
-        assert not any(_is_cold(folder, f) for f, _ in old)
+        assert not any(is_cold(folder, f) for f, _ in old)
         service.optimize()
-        assert all(_is_cold(folder, f) for f, _ in old)
+        assert all(is_cold(folder, f) for f, _ in old)
         assert set(shard.info().payload_schema) == {f for f, _ in old}
         from datetime import date
 

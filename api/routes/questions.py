@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.deps import ServiceDep, WriteAccess
-from api.params import FilterDep, Limit, Mode, Offset, page
+from api.params import FilterDep, Limit, Mode, Offset
 from api.schemas import (
     QUESTION_EXAMPLE,
     DeleteResponse,
@@ -64,12 +64,8 @@ def related(
     mode: Mode = None,
 ) -> RelatedResponse:
     """The questions closest to an indexed one, itself excluded: its precedents."""
-    hits, next_offset = page(
-        lambda n, skip: service.related(question_id, limit=n, offset=skip, flt=flt, mode=mode), limit, offset
-    )
-    return RelatedResponse(
-        question_id=question_id, offset=offset, limit=limit, next_offset=next_offset, results=hits
-    )
+    found = service.related_page(question_id, limit=limit, offset=offset, flt=flt, mode=mode)
+    return RelatedResponse.of(found, offset, limit, question_id=question_id)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ServiceDep
-from api.params import FilterDep, Limit, Mode, Offset, page
+from api.params import FilterDep, Limit, Mode, Offset
 from api.schemas import SearchResponse, error_responses
 
 router = APIRouter(tags=["search"])
@@ -26,7 +26,5 @@ def search(
 ) -> SearchResponse:
     """One result per question, best first, with the passages of it that matched, its similarity
     and its precedent label ('same question', 'closely related', 'same topic')."""
-    hits, next_offset = page(
-        lambda n, skip: service.search(q, limit=n, offset=skip, flt=flt, mode=mode), limit, offset
-    )
-    return SearchResponse(query=q, offset=offset, limit=limit, next_offset=next_offset, results=hits)
+    found = service.search_page(q, limit=limit, offset=offset, flt=flt, mode=mode)
+    return SearchResponse.of(found, offset, limit, query=q)

@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from indexer.readers.common import decode_bytes, describe_os_error, read_bytes
+from indexer.readers.decoding import decode_bytes, describe_os_error, read_bytes
 from indexer.readers.jsonl import read_jsonl
 from indexer.readers.walloon_html import parse_walloon_html
 from indexer.readers.walloon_text import parse_walloon_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from indexer.readers.common import html_text
+from indexer.readers.html_text import html_text
 from indexer.readers.walloon_text import parse_walloon_lines
 from semsearch.errors import InputError
 from semsearch.models import Question

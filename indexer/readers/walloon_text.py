@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from indexer.readers.common import build_question, normalize_space, parse_date, split_addressee
+from indexer.readers.dates import parse_date
+from indexer.readers.questions import build_question, split_addressee
+from indexer.readers.text import normalize_space
 from semsearch.errors import InputError
 from semsearch.models import Question
 

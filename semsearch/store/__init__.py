@@ -30,6 +30,6 @@ def remove_store(settings: Settings) -> None:
         finally:
             store.close()
         return
-    from semsearch.store.edge import remove_index
+    from semsearch.store.edge_folder import remove_index
 
     remove_index(settings.index_path)

@@ -11,26 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from semsearch.filters import SearchFilter
+from semsearch.query import SearchMode
 from semsearch.sparse import Sparse
 
 DENSE = "dense"
 SPARSE = "bm25"  # BM25 term weights; the engine applies the IDF (the vector's IDF modifier)
-
-# Payload fields the engine filters on, and the index type each needs.
-# "state" is "answered"/"unanswered": qdrant-edge 0.9 never matches a bool value, so the
-# answered filter goes through a keyword.
-KEYWORD_FIELDS = (
-    "question_id",
-    "natural_key",
-    "assembly",
-    "session",
-    "language",
-    "author_tokens",
-    "addressee_tokens",
-    "state",
-)
-INTEGER_FIELDS = ("position",)
-DATETIME_FIELDS = ("date_asked",)
 
 
 @dataclass
@@ -46,7 +31,7 @@ class Ranking:
     """What a search ranks passages by: the dense vector, the sparse one, or both fused in the
     engine by reciprocal rank fusion, weighted by whole numbers (``weights`` = dense, sparse)."""
 
-    mode: str
+    mode: SearchMode
     dense: list[float] | None = None
     sparse: Sparse | None = None
     weights: tuple[int, int] = (1, 1)

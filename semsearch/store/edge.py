@@ -1,35 +1,21 @@
-"""The embedded backend: Qdrant Edge, in-process, on a local folder.
-
-Layout of the index folder: ``shard/`` (the Edge shard), ``semsearch.json`` (the model
-and dimension the index was built with) and ``.lock`` (the process that holds it: Edge
-allows one process per shard, and says so only with an obscure WAL error).
-"""
+"""The embedded backend: Qdrant Edge, in-process, on a local folder (its layout, lock and meta
+file: ``semsearch.store.edge_folder``)."""
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import qdrant_edge as qe
 
-from semsearch.errors import IndexLockedError, StoreUnavailableError
+from semsearch.errors import StoreUnavailableError
 from semsearch.filters import SearchFilter
+from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.sparse import Sparse
-from semsearch.store.base import (
-    DATETIME_FIELDS,
-    DENSE,
-    INTEGER_FIELDS,
-    KEYWORD_FIELDS,
-    SPARSE,
-    PointData,
-    Ranking,
-    StoredPoint,
-)
-from semsearch.store.filters import (
+from semsearch.store import edge_folder
+from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint
+from semsearch.store.conditions import (
     Spelling,
     build,
     build_optional,
@@ -38,8 +24,8 @@ from semsearch.store.filters import (
     question_conditions,
     search_conditions,
 )
+from semsearch.store.edge_folder import IndexLock, field_indexes, warm_fields
 
-META_FILE = "semsearch.json"
 _SCROLL_PAGE = 1000
 
 
@@ -62,75 +48,11 @@ def _vectors(point: PointData) -> dict[str, Any]:
     return vectors
 
 
-def _field_indexes() -> list[tuple[str, Any]]:
-    """The payload indexes, kept on disk and paged in on use ("cold"): loaded into memory, they
-    made opening a 400,000-passage index take 3 s instead of 0.7 s (docs/performance.md)."""
-    cold = qe.Memory.Cold
-    return (
-        [(f, qe.KeywordIndexParams(on_disk=True, memory=cold)) for f in KEYWORD_FIELDS]
-        + [
-            (f, qe.IntegerIndexParams(lookup=True, range=True, on_disk=True, memory=cold))
-            for f in INTEGER_FIELDS
-        ]
-        + [(f, qe.DatetimeIndexParams(on_disk=True, memory=cold)) for f in DATETIME_FIELDS]
-    )
-
-
-def _warm_fields(shard: Path) -> set[str]:
-    """Fields indexed without the cold parameters in some segment (the engine shows a field's
-    index parameters only in the segments' own configuration files)."""
-    warm: set[str] = set()
-    for config in shard.glob("segments/*/payload_index/config.json"):
-        try:
-            fields = json.loads(config.read_text(encoding="utf-8")).get("indexed_fields", {})
-        except (OSError, ValueError):
-            return {f for f, _ in _field_indexes()}  # unreadable: rebuild them all, it is cheap
-        warm |= {
-            f for f, spec in fields.items() if not (isinstance(spec, dict) and spec.get("memory") == "cold")
-        }
-    return warm
-
-
-def _is_cold(shard: Path, field: str) -> bool:
-    return field not in _warm_fields(shard)
-
-
 def _nearest(ranking: Ranking, branch: str) -> Any:
     if branch == DENSE:
         return qe.Query.Nearest(list(ranking.dense or []), using=DENSE)
     assert ranking.sparse is not None
     return qe.Query.Nearest(qe.SparseVector(ranking.sparse.indices, ranking.sparse.values), using=SPARSE)
-
-
-class _Lock:
-    """An exclusive lock on the index folder that names the process holding it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / ".lock"
-        self._handle: IO[str] | None = None
-
-    def acquire(self) -> None:
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise IndexLockedError(
-                f"the index {self.path.parent} is in use by {holder}; stop it, or send questions "
-                "through its API (POST /questions), or use a Qdrant server (SEMSEARCH_QDRANT_URL)"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()}")
-        handle.flush()
-        self._handle = handle
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
 
 
 class EdgeStore:
@@ -144,7 +66,7 @@ class EdgeStore:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreUnavailableError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
-        self._lock = _Lock(folder)
+        self._lock = IndexLock(folder)
         self._lock.acquire()
         shard_path = folder / "shard"
         if (shard_path / "edge_config.json").exists():
@@ -156,21 +78,10 @@ class EdgeStore:
 
     # -- metadata -------------------------------------------------------------------------
     def read_meta(self) -> dict[str, Any] | None:
-        path = self.folder / META_FILE
-        if not path.exists():
-            return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreUnavailableError(f"{path} is unreadable: {exc}") from exc
-        return data if isinstance(data, dict) else None
+        return edge_folder.read_meta(self.folder)
 
     def write_meta(self, meta: dict[str, Any]) -> None:
-        # Write then rename, so a crash never leaves a half-written file.
-        path = self.folder / META_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        edge_folder.write_meta(self.folder, meta)
 
     # -- writing --------------------------------------------------------------------------
     def ensure_collection(self, dimension: int) -> None:
@@ -181,7 +92,7 @@ class EdgeStore:
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         shard = qe.EdgeShard.create(str(self.folder / "shard"), config)
-        for field, params in _field_indexes():
+        for field, params in field_indexes():
             shard.update(qe.UpdateOperation.create_field_index(field, params))
         self._shard = shard
 
@@ -213,8 +124,8 @@ class EdgeStore:
         """Indexes made before the field indexes were cold are rebuilt so (a fraction of a second
         at 400,000 passages). Field indexes only speed filters up: a crash half-way loses none."""
         indexed = self.shard.info().payload_schema
-        warm = _warm_fields(self.folder / "shard")
-        for field, params in _field_indexes():
+        warm = warm_fields(self.folder / "shard")
+        for field, params in field_indexes():
             if field in indexed and field in warm:
                 self.shard.update(qe.UpdateOperation.delete_field_index(field))
                 self.shard.update(qe.UpdateOperation.create_field_index(field, params))
@@ -250,17 +161,17 @@ class EdgeStore:
         if self._shard is None or question_ids is not None and not question_ids:
             return {}
         flt = build(heads_conditions(question_ids), _EDGE)
-        return {p.payload["question_id"]: p.payload for p in self._scroll(flt)}
+        return {question_id_of(p.payload): p.payload for p in self._scroll(flt)}
 
     def find_natural_key(self, key: str) -> str | None:
         if self._shard is None:
             return None
         records, _ = self.shard.scroll(
             qe.ScrollRequest(
-                limit=1, filter=build(natural_key_conditions(key), _EDGE), with_payload=["question_id"]
+                limit=1, filter=build(natural_key_conditions(key), _EDGE), with_payload=list(QUESTION_FIELDS)
             )
         )
-        return str(records[0].payload["question_id"]) if records and records[0].payload else None
+        return question_id_of(records[0].payload) if records and records[0].payload else None
 
     def search(
         self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
@@ -322,26 +233,9 @@ class EdgeStore:
         if self._shard is None:
             return []
         points = self._scroll(build(question_conditions(question_id), _EDGE), with_vectors)
-        return sorted(points, key=lambda p: int(p.payload.get("position", 0)))
+        return sorted(points, key=lambda p: position_of(p.payload))
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
         if self._shard is None:
             return 0
         return int(self.shard.count(qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)))
-
-
-def remove_index(folder: Path) -> None:
-    """Delete an embedded index (for ``--rebuild``), refusing while another process holds it."""
-    import shutil
-
-    if not folder.exists():
-        return
-    if not (folder / META_FILE).exists() and not (folder / "shard").exists():
-        raise StoreUnavailableError(f"{folder} does not look like a semsearch index; not deleting it")
-    lock = _Lock(folder)
-    lock.acquire()
-    try:
-        shutil.rmtree(folder / "shard", ignore_errors=True)
-        (folder / META_FILE).unlink(missing_ok=True)
-    finally:
-        lock.release()

@@ -11,109 +11,37 @@ down, and report it on ``/health`` instead of refusing to start.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-import httpx
 from qdrant_client import QdrantClient
 from qdrant_client import models as m
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+from qdrant_client.http.exceptions import UnexpectedResponse
 
 from semsearch.errors import ModelMismatchError, StoreUnavailableError
 from semsearch.filters import SearchFilter
+from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.settings import Settings
-from semsearch.sparse import Sparse
-from semsearch.store import base
-from semsearch.store import filters as cond
+from semsearch.store import conditions as cond
 from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint
+from semsearch.store.server_calls import Missing, attempt
+from semsearch.store.server_models import (
+    PAYLOAD_SCHEMA,
+    SPARSE_VECTORS,
+    dense_of,
+    filter_of,
+    nearest,
+    point_data,
+    to_server_filter,
+    vectors_of,
+)
 
 T = TypeVar("T")
 
-# BM25 term weights; the server applies the IDF, as Qdrant Edge does.
-SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)}
-
-PAYLOAD_SCHEMA: dict[str, m.PayloadSchemaType] = {
-    **dict.fromkeys(base.KEYWORD_FIELDS, m.PayloadSchemaType.KEYWORD),
-    **dict.fromkeys(base.INTEGER_FIELDS, m.PayloadSchemaType.INTEGER),
-    **dict.fromkeys(base.DATETIME_FIELDS, m.PayloadSchemaType.DATETIME),
-}
-
-# Every call made here is idempotent (point ids are fixed, deletes go by filter), so a call that
-# failed on the way may be sent again. A timeout is repeated once only: a slow server gets slower
-# under retries, and someone is waiting.
-ATTEMPTS = 3
-TIMEOUT_ATTEMPTS = 2
-BACKOFF = 0.25  # seconds before the second attempt, doubled after
-_RETRY_STATUS = {502, 503, 504}
 _SCROLL_PAGE = 1000
 _UPSERT_BATCH = 512  # points per request, so that a failed request is cheap to send again
 _NO_PAGE: tuple[list[m.Record], Any] = ([], None)
-
-
-_SERVER: cond.Spelling[m.Filter] = cond.Spelling(
-    match=lambda key, value: m.FieldCondition(key=key, match=m.MatchValue(value=value)),
-    match_any=lambda key, values: m.FieldCondition(key=key, match=m.MatchAny(any=values)),
-    date_range=lambda key, bounds: m.FieldCondition(key=key, range=m.DatetimeRange(**bounds)),  # type: ignore[arg-type]
-    filter=lambda must, must_not: m.Filter(must=must, must_not=must_not),
-)
-
-
-def to_server_filter(flt: SearchFilter | None, heads_only: bool = False) -> m.Filter | None:
-    return cond.build_optional(cond.search_conditions(flt, heads_only), _SERVER)
-
-
-def _filter(conditions: cond.Conditions) -> m.Filter:
-    return cond.build(conditions, _SERVER)
-
-
-def _why(exc: ResponseHandlingException | UnexpectedResponse, timeout: int) -> str:
-    """One line on what went wrong, instead of the client's multi-line dump."""
-    if isinstance(exc, UnexpectedResponse):
-        try:
-            detail = str(exc.structured()["status"]["error"])
-        except (ValueError, KeyError, TypeError):
-            detail = exc.reason_phrase
-        return f"HTTP {exc.status_code} {detail}".strip()
-    if isinstance(exc.source, httpx.TimeoutException):
-        return f"no answer within {timeout} s (SEMSEARCH_QDRANT_TIMEOUT)"
-    if isinstance(exc.source, httpx.ConnectError) and "refused" in str(exc.source).lower():
-        return "connection refused"
-    return str(exc.source) or type(exc.source).__name__
-
-
-def _vectors(point: PointData) -> dict[str, Any]:
-    vectors: dict[str, Any] = {DENSE: point.vector}
-    if point.sparse is not None and point.sparse.indices:
-        vectors[SPARSE] = m.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
-    return vectors
-
-
-def _point_data(record: m.Record) -> PointData:
-    vectors = record.vector if isinstance(record.vector, dict) else {}
-    sparse = vectors.get(SPARSE)
-    return PointData(
-        str(record.id),
-        list(dense_of(vectors) or []),
-        dict(record.payload or {}),
-        Sparse(list(sparse.indices), list(sparse.values)) if isinstance(sparse, m.SparseVector) else None,
-    )
-
-
-def _nearest(ranking: Ranking, branch: str) -> tuple[Any, str]:
-    if branch == DENSE:
-        return list(ranking.dense or []), DENSE
-    assert ranking.sparse is not None
-    return m.SparseVector(indices=ranking.sparse.indices, values=ranking.sparse.values), SPARSE
-
-
-def dense_of(vectors: Any) -> list[float] | None:
-    return vectors.get(DENSE) if isinstance(vectors, dict) else None
-
-
-class _Missing(Exception):
-    """The collection does not exist (yet)."""
 
 
 class ServerStore:
@@ -135,30 +63,11 @@ class ServerStore:
         self._pending_meta: dict[str, Any] | None = None
 
     def _attempt(self, what: str, fn: Callable[[], T]) -> T:
-        """Run one request, sent again while the server is unreachable; failures become one line."""
-        timeouts = 0
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return fn()
-            except UnexpectedResponse as exc:
-                if exc.status_code == 404:
-                    self._exists = False  # dropped behind our back: ensure_collection creates it again
-                    raise _Missing from None
-                if exc.status_code not in _RETRY_STATUS:
-                    hint = "; check SEMSEARCH_QDRANT_API_KEY" if exc.status_code in {401, 403} else ""
-                    raise StoreUnavailableError(
-                        f"the Qdrant server at {self.url} refused to {what}: {_why(exc, self.timeout)}{hint}"
-                    ) from None
-                reason = _why(exc, self.timeout)
-            except ResponseHandlingException as exc:
-                reason = _why(exc, self.timeout)
-                timeouts += isinstance(exc.source, httpx.TimeoutException)
-            if attempt == ATTEMPTS or timeouts == TIMEOUT_ATTEMPTS:
-                break
-            time.sleep(BACKOFF * 2 ** (attempt - 1))
-        raise StoreUnavailableError(
-            f"cannot reach the Qdrant server at {self.url}: {reason} (trying to {what}, {attempt} attempts)"
-        )
+        try:
+            return attempt(what, fn, self.url, self.timeout)
+        except Missing:
+            self._exists = False  # dropped behind our back: ensure_collection creates it again
+            raise
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         if not self._pinged:
@@ -169,13 +78,13 @@ class ServerStore:
         """A read on a collection not created yet finds nothing, as on an empty embedded index."""
         try:
             return self._call(what, fn)
-        except _Missing:
+        except Missing:
             return empty
 
     def _write(self, what: str, fn: Callable[[], object]) -> None:
         try:
             self._call(what, fn)
-        except _Missing:
+        except Missing:
             missing = f"{self.location} does not exist: run 'semsearch index' first"
             raise StoreUnavailableError(missing) from None
 
@@ -183,7 +92,7 @@ class ServerStore:
         """The server's version once it has answered a request with the key, or StoreUnavailableError."""
         try:
             version = self._attempt("tell its version", self.client.info).version
-        except (_Missing, ValueError):  # ValueError: a body that is not Qdrant's JSON
+        except (Missing, ValueError):  # ValueError: a body that is not Qdrant's JSON
             raise StoreUnavailableError(f"{self.url} does not answer like a Qdrant server") from None
         # The version needs no key: ask for something that does, so a wrong key shows here too.
         self._attempt("read the collection", partial(self.client.collection_exists, self.collection))
@@ -255,7 +164,7 @@ class ServerStore:
     def upsert(self, points: Sequence[PointData]) -> None:
         for start in range(0, len(points), _UPSERT_BATCH):
             batch = [
-                m.PointStruct(id=p.id, vector=_vectors(p), payload=p.payload)
+                m.PointStruct(id=p.id, vector=vectors_of(p), payload=p.payload)
                 for p in points[start : start + _UPSERT_BATCH]
             ]
             self._write("write points", partial(self.client.upsert, self.collection, batch, wait=True))
@@ -264,7 +173,7 @@ class ServerStore:
         self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
     ) -> None:
         conditions = cond.question_conditions(question_id, keep_hash, keep_head)
-        selector = m.FilterSelector(filter=_filter(conditions))
+        selector = m.FilterSelector(filter=filter_of(conditions))
         self._write("delete points", partial(self.client.delete, self.collection, selector, wait=True))
 
     def optimize(self) -> None:
@@ -302,21 +211,23 @@ class ServerStore:
                 self.client.scroll, self.collection, None, batch, offset=offset, with_vectors=[DENSE, SPARSE]
             )
             records, offset = self._read("read points", read, _NO_PAGE)
-            yield [_point_data(r) for r in records]
+            yield [point_data(r) for r in records]
             if offset is None:
                 return
 
     def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
         if question_ids is not None and not question_ids:
             return {}
-        pages = self._scroll(_filter(cond.heads_conditions(question_ids)))
-        return {p.payload["question_id"]: p.payload for page in pages for p in page}
+        pages = self._scroll(filter_of(cond.heads_conditions(question_ids)))
+        return {question_id_of(p.payload): p.payload for page in pages for p in page}
 
     def find_natural_key(self, key: str) -> str | None:
-        flt = _filter(cond.natural_key_conditions(key))
-        scroll = partial(self.client.scroll, self.collection, flt, limit=1, with_payload=["question_id"])
+        flt = filter_of(cond.natural_key_conditions(key))
+        scroll = partial(
+            self.client.scroll, self.collection, flt, limit=1, with_payload=list(QUESTION_FIELDS)
+        )
         records, _ = self._read("look up a question", scroll, _NO_PAGE)
-        return str(records[0].payload["question_id"]) if records and records[0].payload else None
+        return question_id_of(records[0].payload) if records and records[0].payload else None
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not point_ids:
@@ -335,13 +246,13 @@ class ServerStore:
         where = to_server_filter(flt)
         payload: bool | list[str] = list(fields) if fields is not None else True
         if len(branches) == 1:
-            vector, using = _nearest(ranking, branches[0])
+            vector, using = nearest(ranking, branches[0])
             query = partial(self.client.query_points, self.collection, vector, using=using, limit=limit)
         else:
             depth = ranking.prefetch(limit)
             prefetch = [
                 m.Prefetch(query=vector, using=using, limit=depth, filter=where)
-                for vector, using in (_nearest(ranking, b) for b in ranking.fused())
+                for vector, using in (nearest(ranking, b) for b in ranking.fused())
             ]
             fusion = m.RrfQuery(rrf=m.Rrf(k=ranking.rrf_k))
             query = partial(self.client.query_points, self.collection, fusion, prefetch=prefetch, limit=limit)
@@ -350,8 +261,8 @@ class ServerStore:
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
-        pages = self._scroll(_filter(cond.question_conditions(question_id)), with_vectors)
-        return sorted((p for page in pages for p in page), key=lambda p: int(p.payload.get("position", 0)))
+        pages = self._scroll(filter_of(cond.question_conditions(question_id)), with_vectors)
+        return sorted((p for page in pages for p in page), key=lambda p: position_of(p.payload))
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
         count = partial(self.client.count, self.collection, to_server_filter(flt, heads_only), exact=True)

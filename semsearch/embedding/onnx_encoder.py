@@ -142,7 +142,7 @@ def session_options(spinning: bool, threads: int | None = None) -> Any:
 
 
 class OnnxEmbedder:
-    """The ``Embedder`` protocol over an exported folder (see ``semsearch.onnx_export``)."""
+    """The ``Embedder`` protocol over an exported folder (see ``semsearch.embedding.onnx_export``)."""
 
     def __init__(self, folder: Path, name: str, quantized: bool = False, threads: int | None = None) -> None:
         import onnxruntime as ort

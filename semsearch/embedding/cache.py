@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from semsearch.errors import ConfigError
+
 DEFAULT_SIZE = 1024  # 1024 x 384 float32 = 1.5 MB
 
 
@@ -26,7 +28,7 @@ class QueryCache:
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         if size < 0:
-            raise ValueError(f"the query cache size must be 0 or more, not {size}")
+            raise ConfigError(f"the query cache size must be 0 or more, not {size}")
         self.size = size
         self.hits = 0
         self.misses = 0

@@ -11,7 +11,7 @@ import sys
 
 def main() -> None:
     try:
-        from semsearch.cli import main as run
+        from semsearch.cli.app import main as run
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -24,10 +24,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from semsearch.errors import ModelLoadError
-from semsearch.onnx_embedder import FP32_FILE, INT8_FILE, OnnxEmbedder, read_pipeline
+from semsearch.embedding.onnx_check import check_texts, compare_with_torch
+from semsearch.embedding.onnx_encoder import FP32_FILE, INT8_FILE, read_pipeline
+from semsearch.embedding.sentence_transformer import offline_hub
+from semsearch.errors import ExportError
 
 logger = logging.getLogger("semsearch.embedder")
 REPORT = "export.json"  # written last: a folder without it is not an export
@@ -35,10 +35,6 @@ _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _CONFIGS = ("modules.json", "config_sentence_transformers.json", "config.json")
 # Exports must reproduce sentence-transformers; below this the optimised graph is refused.
 MIN_FP32_COSINE = 0.99999
-
-
-class ExportError(ModelLoadError):
-    """The model cannot be exported (no local weights, an unsupported module, a failed check)."""
 
 
 def cache_root() -> Path:
@@ -125,11 +121,8 @@ def ensure_export(name: str, source: Path, root: Path | None = None) -> Path:
 def export_model(source: Path, out: Path) -> dict[str, Any]:
     """Export ``source`` into ``out`` and check it against sentence-transformers."""
     read_pipeline(source)  # refuse an unsupported model before the slow part
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # offline, and quiet
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    offline_hub()
     try:
-        import torch
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ExportError(f"exporting to ONNX needs torch and sentence-transformers: {exc}") from exc
@@ -139,32 +132,11 @@ def export_model(source: Path, out: Path) -> dict[str, Any]:
         str(source), device="cpu", local_files_only=True, model_kwargs={"attn_implementation": "eager"}
     )
     transformer: Any = model[0]
-    tokenizer = transformer.tokenizer
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
-    # A padded batch, so the traced graph is the one that masks padding.
-    sample = tokenizer(
-        ["a short text", "a longer text, to pad the first " * 3], padding=True, return_tensors="pt"
-    )
     raw = out / "raw.onnx"
-    # The tracer warns about shape-dependent Python branches; they are constant for these models,
-    # and the check below runs the graph on batches of other lengths against torch.
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            _TokenEmbeddings(transformer.auto_model, names),
-            tuple(sample[n] for n in names),
-            str(raw),
-            input_names=names,
-            output_names=["token_embeddings"],
-            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
-            opset_version=17,
-            do_constant_folding=True,
-            dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT-like models
-        )
+    names = _trace(transformer, raw)
     _write_configs(source, out, model)
-    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    config = transformer.auto_model.config
-    fused = _optimise(raw, out / FP32_FILE, config)
+    transformer.tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
+    fused = _optimise(raw, out / FP32_FILE, transformer.auto_model.config)
     texts = check_texts()
     reference = model.encode_document(texts, normalize_embeddings=True, convert_to_numpy=True)
     fp32 = compare_with_torch(out, FP32_FILE, texts, reference)
@@ -187,6 +159,34 @@ def export_model(source: Path, out: Path) -> dict[str, Any]:
     }
     (out / REPORT).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def _trace(transformer: Any, raw: Path) -> list[str]:
+    """The transformer traced to ONNX into ``raw``; returns the names of its inputs."""
+    import torch
+
+    tokenizer = transformer.tokenizer
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
+    # A padded batch, so the traced graph is the one that masks padding.
+    sample = tokenizer(
+        ["a short text", "a longer text, to pad the first " * 3], padding=True, return_tensors="pt"
+    )
+    # The tracer warns about shape-dependent Python branches; they are constant for these models,
+    # and the check after the export runs the graph on batches of other lengths against torch.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _TokenEmbeddings(transformer.auto_model, names),
+            tuple(sample[n] for n in names),
+            str(raw),
+            input_names=names,
+            output_names=["token_embeddings"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
+            opset_version=17,
+            do_constant_folding=True,
+            dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT-like models
+        )
+    return names
 
 
 class _TokenEmbeddings:
@@ -260,42 +260,3 @@ def _quantise(source: Path, target: Path) -> None:
         )
     finally:
         logging.disable(logging.NOTSET)
-
-
-_FRENCH = (
-    "Les primes à la rénovation des logements sont payées avec retard, ce qui pénalise les ménages "
-    "modestes qui avancent les frais des travaux d'isolation et de remplacement des châssis. "
-)
-_ENGLISH = (
-    "To ask the Secretary of State for Health and Social Care, what steps his Department is taking to "
-    "reduce waiting times for cancer treatment in rural areas, and if he will make a statement. "
-)
-
-
-_SHORT = (
-    "énergie|NHS|aides au numérique pour les PME wallonnes|retard de paiement des primes rénovation|"
-    "flood defences in Yorkshire|cost of living support for pensioners|"
-    "Quelle est la position du Gouvernement wallon sur le tarif progressif de l'électricité ?|"
-    "Le parc éolien de la vallée suscite l'opposition des riverains (12 éoliennes, 3,6 MW chacune).|"
-    "How many apprenticeships were started in 2023-24 in each region of England?|"
-    "  espaces   multiples\tet tabulation  |"
-    "Œuvres d'art, façades, naïveté, Noël à Liège — « guillemets » et … points de suspension|"
-    "COVID-19: £2.5bn allocated; 40% of trusts reported delays (see HC Deb, 12 March 2024, col. 5)."
-).split("|")
-
-
-def check_texts() -> list[str]:
-    """Varied texts for comparing an export with sentence-transformers: French and English, from one
-    word to far past the model's maximum length (truncation), accents, figures, odd spacing."""
-    long = [_FRENCH, _ENGLISH, _FRENCH * 3, _ENGLISH * 3, _FRENCH * 12, _ENGLISH * 12]
-    cut = [" ".join(_FRENCH.split()[:40]), " ".join(_ENGLISH.split()[:40])]
-    numbered = [f"Question {n}: {_ENGLISH.split(',')[1]} ({n} cases)" for n in range(8)]
-    numbered += [f"Question {n} : {_FRENCH.split(',')[0].lower()} dans la commune n° {n}" for n in range(8)]
-    return _SHORT + long + cut + numbered
-
-
-def compare_with_torch(folder: Path, file: str, texts: list[str], reference: np.ndarray) -> dict[str, float]:
-    """Cosine of an exported model's document vectors with sentence-transformers' (unit) ones."""
-    embedder = OnnxEmbedder(folder, folder.name, quantized=file == INT8_FILE)
-    cosines = np.sum(embedder.embed_documents(texts) * reference, axis=1)
-    return {"mean_cosine": float(cosines.mean()), "min_cosine": float(cosines.min())}

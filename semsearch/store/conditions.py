@@ -1,8 +1,10 @@
-"""Filters as plain conditions, spelled out once per engine.
+"""The engine conditions a search, a count or a lookup needs, built once for both engines.
 
-Qdrant Edge and qdrant-client describe the same filter with different classes. Deciding
-*which* conditions a search or a lookup needs happens here, once, so the two backends
-cannot drift apart; each backend only supplies a :class:`Spelling` for its classes.
+A :class:`SearchFilter` (the user's filter) and the store's own lookups (a question's passages,
+heads, a natural key) become plain conditions on payload fields here. Qdrant Edge and
+qdrant-client describe the same filter with different classes; deciding *which* conditions are
+needed happens once, so the two backends cannot drift apart, and each backend only supplies a
+:class:`Spelling` for its classes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from semsearch import payload as pl
 from semsearch.filters import SearchFilter, name_tokens
 
 
@@ -46,24 +49,24 @@ def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Con
     flt = flt or SearchFilter()
     must: list[Condition] = []
     if heads_only:
-        must.append(Match("position", 0))
+        must.append(Match(pl.POSITION, 0))
     bounds = [
         (op, day.isoformat())
         for op, day in (("gte", flt.date_from), ("lte", flt.date_to), ("lt", flt.before))
         if day
     ]
     if bounds:
-        must.append(DateRange("date_asked", tuple(bounds)))
-    for key, value in (("assembly", flt.assembly), ("session", flt.session), ("language", flt.language)):
+        must.append(DateRange(pl.DATE_ASKED, tuple(bounds)))
+    for key, value in ((pl.ASSEMBLY, flt.assembly), (pl.SESSION, flt.session), (pl.LANGUAGE, flt.language)):
         if value:
             must.append(Match(key, value))
-    for key, name in (("author_tokens", flt.author), ("addressee_tokens", flt.addressee)):
+    for key, name in ((pl.AUTHOR_TOKENS, flt.author), (pl.ADDRESSEE_TOKENS, flt.addressee)):
         must.extend(Match(key, token) for token in name_tokens(name))
     if flt.answered is not None:
-        must.append(Match("state", "answered" if flt.answered else "unanswered"))
+        must.append(Match(pl.STATE, pl.state(flt.answered)))
     if flt.only_questions is not None:
-        must.append(MatchAny("question_id", tuple(flt.only_questions)))
-    must_not = (Match("question_id", flt.exclude_question),) if flt.exclude_question else ()
+        must.append(MatchAny(pl.QUESTION_ID, tuple(flt.only_questions)))
+    must_not = (Match(pl.QUESTION_ID, flt.exclude_question),) if flt.exclude_question else ()
     return Conditions(tuple(must), must_not)
 
 
@@ -72,21 +75,21 @@ def question_conditions(
 ) -> Conditions:
     """A question's passages, except those written with content hash ``keep_hash`` and, with
     ``keep_head``, except its first passage."""
-    must_not = ((Match("content_hash", keep_hash),) if keep_hash else ()) + (
-        (Match("position", 0),) if keep_head else ()
+    must_not = ((Match(pl.CONTENT_HASH, keep_hash),) if keep_hash else ()) + (
+        (Match(pl.POSITION, 0),) if keep_head else ()
     )
-    return Conditions((Match("question_id", question_id),), must_not)
+    return Conditions((Match(pl.QUESTION_ID, question_id),), must_not)
 
 
 def heads_conditions(question_ids: Sequence[str] | None) -> Conditions:
     """One point per question (its first passage): of these questions, or of all when None."""
     if question_ids is None:
-        return Conditions((Match("position", 0),))
-    return Conditions((Match("position", 0), MatchAny("question_id", tuple(question_ids))))
+        return Conditions((Match(pl.POSITION, 0),))
+    return Conditions((Match(pl.POSITION, 0), MatchAny(pl.QUESTION_ID, tuple(question_ids))))
 
 
 def natural_key_conditions(key: str) -> Conditions:
-    return Conditions((Match("natural_key", key), Match("position", 0)))
+    return Conditions((Match(pl.NATURAL_KEY, key), Match(pl.POSITION, 0)))
 
 
 F = TypeVar("F")

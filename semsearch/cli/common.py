@@ -1,0 +1,115 @@
+"""What the commands share: the consoles, the options, the settings, filters and one-line errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from semsearch.errors import InputError, SemsearchError
+from semsearch.filters import SearchFilter
+from semsearch.settings import Settings
+
+if TYPE_CHECKING:
+    from semsearch.service import SearchService
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IndexOpt = Annotated[
+    Path | None,
+    typer.Option("--index", help="Index folder (default: $SEMSEARCH_INDEX_PATH or ./.semsearch)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON lines, for scripts.")]
+LimitOpt = Annotated[int, typer.Option("-n", "--limit", help="Number of questions to show.")]
+OffsetOpt = Annotated[int, typer.Option("--offset", help="Skip this many questions (pagination).")]
+TextOpt = Annotated[str | None, typer.Option()]
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="dense (the model), sparse (BM25) or hybrid (both; the default).")
+]
+AnsweredOpt = Annotated[
+    bool | None, typer.Option("--answered/--unanswered", help="Only answered, or only unanswered, questions.")
+]
+
+
+def print_error(message: str) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    print_error(message)
+    return typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Every failure a user can cause becomes one line on stderr and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SemsearchError as exc:
+            raise fail(exc.message) from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise fail(f"setting {where.upper() and 'SEMSEARCH_' + where.upper()}: {first['msg']}") from None
+        except KeyboardInterrupt:
+            raise fail(
+                "interrupted; what was indexed so far is kept: run the same command to resume", 130
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_settings(index: Path | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"index_path": index}) if index is not None else settings
+
+
+def open_service(index: Path | None, load_model: bool = False) -> SearchService:
+    # Imported here: `semsearch --help` does not need the engine and the model code.
+    from semsearch.service import SearchService
+
+    return SearchService.open(make_settings(index), load_model=load_model)
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)")
+
+
+def build_filter(
+    date_from: str | None,
+    date_to: str | None,
+    before: str | None,
+    assembly: str | None,
+    session: str | None,
+    author: str | None,
+    addressee: str | None,
+    answered: bool | None,
+) -> SearchFilter:
+    return SearchFilter(
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
+        before=parse_date(before, "--before"),
+        assembly=assembly,
+        session=session,
+        author=author,
+        addressee=addressee,
+        answered=answered,
+    )

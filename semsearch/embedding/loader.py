@@ -1,0 +1,81 @@
+"""From the model and encoder settings to an :class:`Embedder`.
+
+``auto`` is fp32 ONNX where it can run: the sentence-transformers vectors at 2-3x the speed;
+int8 is faster again but moves vectors by a cosine of ~0.007 (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, get_args
+
+from semsearch.embedding.protocol import Embedder
+from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
+from semsearch.errors import ConfigError, ModelLoadError
+from semsearch.settings import DEFAULT_MODEL, Encoder
+
+if TYPE_CHECKING:
+    from semsearch.settings import Settings
+
+ENCODERS: tuple[str, ...] = get_args(Encoder)
+
+logger = logging.getLogger("semsearch.embedder")
+
+
+def model_id(name: str) -> str:
+    """The name an index records for a model setting ('fake' and 'fake:64' are one model)."""
+    if name == "fake" or name.startswith("fake:"):
+        _, _, dim = name.partition(":")
+        if dim and not dim.isdigit():
+            raise ConfigError(f"SEMSEARCH_MODEL '{name}': the fake embedder's dimension must be a number")
+        return f"fake:{dim or 64}"
+    return name
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    name = model_id(settings.model)
+    if name.startswith("fake:"):
+        from semsearch.embedding.fake import FakeEmbedder
+
+        return FakeEmbedder(dimension=int(name.partition(":")[2]))
+    encoder = settings.encoder
+    if encoder not in ENCODERS:  # Settings checks it too; this guards callers that build their own
+        raise ConfigError(f"SEMSEARCH_ENCODER '{encoder}': choose among {', '.join(ENCODERS)}")
+    if encoder == "torch" or (encoder == "auto" and settings.device != "cpu"):
+        return SentenceTransformerEmbedder(name, device=settings.device)
+    try:
+        return load_onnx_embedder(name, quantized=encoder == "onnx-int8")
+    except ModelLoadError as exc:
+        if encoder != "auto":
+            raise
+        # auto: the ONNX encoder is a speed-up, never a requirement (a hub-only model, no onnxruntime).
+        logger.info("using the torch encoder: %s", exc.message)
+        return SentenceTransformerEmbedder(name, device=settings.device)
+
+
+def local_model_source(name: str) -> Path | None:
+    """The folder of a model given by name (the bundled one) or by path; None for a hub name."""
+    if name == DEFAULT_MODEL:
+        return Path(bundled_model_path())
+    path = Path(name).expanduser()
+    return path if (path / "modules.json").is_file() else None
+
+
+def load_onnx_embedder(name: str, quantized: bool = False, cache: Path | None = None) -> Embedder:
+    """The model through ONNX Runtime, exported into the cache first if it is not there yet (the
+    only step that imports torch; later processes load the cached files in a fraction of a second)."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ModelLoadError("the ONNX encoder needs onnxruntime (pip install onnxruntime)") from exc
+    source = local_model_source(name)
+    if source is None:
+        raise ModelLoadError(
+            f"model '{name}' is not a local folder: the ONNX export needs its files "
+            "(or SEMSEARCH_ENCODER=torch)"
+        )
+    from semsearch.embedding.onnx_encoder import OnnxEmbedder
+    from semsearch.embedding.onnx_export import ensure_export
+
+    return OnnxEmbedder(ensure_export(name, source, cache), name, quantized=quantized)

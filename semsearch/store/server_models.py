@@ -1,0 +1,67 @@
+"""How the store's points, rankings, filters and payload indexes are spelled in qdrant-client's
+models (the server backend's counterpart of the Qdrant Edge classes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qdrant_client import models as m
+
+from semsearch.filters import SearchFilter
+from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
+from semsearch.sparse import Sparse
+from semsearch.store import conditions as cond
+from semsearch.store.base import DENSE, SPARSE, PointData, Ranking
+
+# BM25 term weights; the server applies the IDF, as Qdrant Edge does.
+SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)}
+
+PAYLOAD_SCHEMA: dict[str, m.PayloadSchemaType] = {
+    **dict.fromkeys(KEYWORD_FIELDS, m.PayloadSchemaType.KEYWORD),
+    **dict.fromkeys(INTEGER_FIELDS, m.PayloadSchemaType.INTEGER),
+    **dict.fromkeys(DATETIME_FIELDS, m.PayloadSchemaType.DATETIME),
+}
+
+_SERVER: cond.Spelling[m.Filter] = cond.Spelling(
+    match=lambda key, value: m.FieldCondition(key=key, match=m.MatchValue(value=value)),
+    match_any=lambda key, values: m.FieldCondition(key=key, match=m.MatchAny(any=values)),
+    date_range=lambda key, bounds: m.FieldCondition(key=key, range=m.DatetimeRange(**bounds)),  # type: ignore[arg-type]
+    filter=lambda must, must_not: m.Filter(must=must, must_not=must_not),
+)
+
+
+def to_server_filter(flt: SearchFilter | None, heads_only: bool = False) -> m.Filter | None:
+    return cond.build_optional(cond.search_conditions(flt, heads_only), _SERVER)
+
+
+def filter_of(conditions: cond.Conditions) -> m.Filter:
+    return cond.build(conditions, _SERVER)
+
+
+def vectors_of(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {DENSE: point.vector}
+    if point.sparse is not None and point.sparse.indices:
+        vectors[SPARSE] = m.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
+    return vectors
+
+
+def point_data(record: m.Record) -> PointData:
+    vectors = record.vector if isinstance(record.vector, dict) else {}
+    sparse = vectors.get(SPARSE)
+    return PointData(
+        str(record.id),
+        list(dense_of(vectors) or []),
+        dict(record.payload or {}),
+        Sparse(list(sparse.indices), list(sparse.values)) if isinstance(sparse, m.SparseVector) else None,
+    )
+
+
+def nearest(ranking: Ranking, branch: str) -> tuple[Any, str]:
+    if branch == DENSE:
+        return list(ranking.dense or []), DENSE
+    assert ranking.sparse is not None
+    return m.SparseVector(indices=ranking.sparse.indices, values=ranking.sparse.values), SPARSE
+
+
+def dense_of(vectors: Any) -> list[float] | None:
+    return vectors.get(DENSE) if isinstance(vectors, dict) else None

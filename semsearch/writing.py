@@ -1,0 +1,155 @@
+"""Writing questions: what each record becomes in the index, and the order that makes a crash safe.
+
+A record is new, changed (replaced whole) or unchanged (skipped, by its content hash); a page
+without an id of its own may be a question already indexed under the source's id, and is merged
+into it. The service calls this under its write lock, so writes go one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from semsearch.embedding.protocol import Embedder
+from semsearch.ids import point_id
+from semsearch.models import Question
+from semsearch.passages import build_passages
+from semsearch.payload import Payload, is_head, is_id_derived, passage_payload, source_hashes, stored_answer
+from semsearch.sparse import SparseEncoder
+from semsearch.store.base import PointData, Store
+
+
+@dataclass
+class UpsertResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (record identity, kept id)
+    passages: int = 0
+
+
+@dataclass
+class _Write:
+    qid: str
+    question: Question
+    content_hash: str
+    source_hashes: list[str]
+    updated: bool
+    replaces: str | None = None  # a question indexed under another id, deleted once this is written
+
+
+def _record_richness(q: Question) -> tuple[bool, int]:
+    """Of two records of one question, the one with an answer (then the longer answer) says more;
+    compared with :func:`semsearch.payload.stored_answer` of the indexed one."""
+    return q.answered, sum(map(len, q.answer))
+
+
+class Writer:
+    def __init__(
+        self,
+        store: Store,
+        sparse: SparseEncoder,
+        prepare: Callable[[], Embedder],
+        read: Callable[[str], Question],
+    ) -> None:
+        self.store = store
+        self.sparse = sparse
+        self._prepare = prepare  # the embedder, once the index exists for it
+        self._read = read  # an indexed question, whole
+
+    def upsert(self, questions: Sequence[Question]) -> UpsertResult:
+        """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped."""
+        result = UpsertResult()
+        latest: dict[str, Question] = {}
+        for q in questions:  # a batch may repeat an id: the last record wins
+            latest[q.qid] = q
+        # Records with their own id go first, so that a page without one, in the same batch,
+        # finds the question it duplicates already stored.
+        self._upsert_part({k: q for k, q in latest.items() if q.id}, result)
+        self._upsert_part({k: q for k, q in latest.items() if not q.id}, result)
+        return result
+
+    def _upsert_part(self, latest: dict[str, Question], result: UpsertResult) -> None:
+        if not latest:
+            return
+        heads = self.store.heads(list(latest))
+        writes: list[_Write] = []
+        for qid, q in latest.items():
+            write = self._plan(qid, q, heads.get(qid), result)
+            if write is not None:
+                writes.append(write)
+        if writes:
+            self._write(writes, result)
+
+    def _plan(self, qid: str, q: Question, head: Payload | None, result: UpsertResult) -> _Write | None:
+        digest = q.content_hash()
+        if head is not None:
+            if digest in source_hashes(head):
+                result.unchanged.append(qid)
+                return None
+            return _Write(qid, q, digest, [digest], updated=True)
+        other = self.store.find_natural_key(q.natural_key) if q.natural_key else None
+        if other is None or other == qid:
+            return _Write(qid, q, digest, [digest], updated=False)
+        other_head = self.store.heads([other])[other]
+        if q.id is None:
+            # A page without an id that is already indexed under the source's own id (e.g. the
+            # export's): the same question. Take its content only if it says more (an answer).
+            if digest in source_hashes(other_head):
+                result.unchanged.append(other)
+                return None
+            if _record_richness(q) > stored_answer(other_head):
+                return _Write(other, q, digest, [*source_hashes(other_head), digest], updated=True)
+            result.duplicates.append((qid, other))
+            return None
+        if not is_id_derived(other_head):
+            return _Write(qid, q, digest, [digest], updated=False)
+        # The record with its own id takes over a question first indexed from a page (derived id),
+        # keeping whichever content says more, and both sources, so neither is re-embedded later.
+        result.duplicates.append((other, qid))
+        hashes = [digest, *source_hashes(other_head)]
+        if stored_answer(other_head) > _record_richness(q):
+            page = self._read(other).model_copy(update={"id": qid})
+            return _Write(qid, page, page.content_hash(), hashes, updated=False, replaces=other)
+        return _Write(qid, q, digest, hashes, updated=False, replaces=other)
+
+    def _points(self, writes: list[_Write], embedder: Embedder) -> tuple[list[PointData], list[str]]:
+        """Every passage of the writes as a point (vector still empty), and the texts to embed."""
+        points: list[PointData] = []
+        texts: list[str] = []
+        for w in writes:
+            language = self.sparse.language_of(
+                " ".join([w.question.title, *w.question.question]), w.question.language
+            )
+            payload_question = w.question.model_copy(
+                update={"id": w.qid if w.question.id else None, "language": w.question.language or language}
+            )
+            for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens):
+                payload = passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid)
+                sparse = self.sparse.document(p.text, language)
+                points.append(PointData(point_id(w.qid, p.position), [], payload, sparse))
+                texts.append(p.text)
+        return points, texts
+
+    def _write(self, writes: list[_Write], result: UpsertResult) -> None:
+        embedder = self._prepare()
+        points, texts = self._points(writes, embedder)
+        # The head (a question's first passage) carries the hashes that say "already indexed", so
+        # it is written last: new passages first, then the old ones and any replaced page deleted,
+        # then the head. A crash at any step leaves the old head, the re-run sees the question as
+        # changed and does it all again; nothing stale or duplicated can be left behind.
+        # One call for the whole batch: the encoder sorts it by length, so its forward passes pad
+        # little. (Writing while the next chunk was embedded measured slower here: ONNX Runtime
+        # already keeps both cores busy; see docs/performance.md.)
+        vectors = embedder.embed_documents(texts)
+        for point, vector in zip(points, vectors, strict=True):
+            point.vector = vector.tolist()
+        self.store.upsert([p for p in points if not is_head(p.payload)])
+        for w in writes:
+            self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
+            if w.replaces:
+                self.store.delete_question(w.replaces)
+        self.store.upsert([p for p in points if is_head(p.payload)])
+        for w in writes:
+            (result.updated if w.updated else result.added).append(w.qid)
+        result.passages += len(points)
