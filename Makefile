@@ -1,4 +1,5 @@
-# `make run` and `make test` are the two commands a fresh machine needs.
+# `make run` and `make test` are the two commands a fresh machine needs; `make check` is the fast
+# tier for daily work.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ TORCH := torch==2.13.0
 SAMPLE_INDEX := .semsearch-sample
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-quick clean
+.PHONY: install run test check lint format bench bench-quick clean
 
 install: $(STAMP)
 
@@ -36,6 +37,16 @@ format: install
 
 test: lint
 	$(BIN)/python -m pytest -q -rs
+
+# ruff, mypy and the tests that need no real model, no server in another process, no browser and
+# no long run (pyproject.toml's markers): under 90 s on 2 cores. Their temporary indexes go to a
+# tmpfs where there is one: the engine syncs every write to disk, most of a small test's time.
+CHECK_TESTS := not (model or server or browser or slow)
+
+check: lint
+	@tmp=$$(mktemp -d -p /dev/shm semsearch-check.XXXXXX 2>/dev/null || mktemp -d); \
+	TMPDIR=$$tmp $(BIN)/python -m pytest -q -rs -m "$(CHECK_TESTS)"; status=$$?; \
+	rm -rf "$$tmp"; exit $$status
 
 # The performance benchmark (docs/performance.md): about an hour the first time on 2 cores, as it
 # embeds the whole UK corpus from ../shared; writes bench/results/latest.md and latest.json.

@@ -9,8 +9,6 @@ repeated queries is measured apart to show what the cache gives.
 
 from __future__ import annotations
 
-import signal
-import socket
 import statistics
 import subprocess
 import threading
@@ -32,6 +30,8 @@ from bench.common import (
 )
 from bench.common import semsearch_command as command
 from bench.queries import distinct_queries
+from tests.support.ports import free_port
+from tests.support.serve import ServeError, ServeProcess
 
 WARM_UP = 20
 FILTERS: dict[str, dict[str, str]] = {"none": {}, "from=2024-01-01": {"from": "2024-01-01"}}
@@ -65,12 +65,6 @@ def cold_cli(config: Config, index: Path, queries: list[str]) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _memory(pid: int) -> dict[str, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -84,49 +78,26 @@ class Server:
     """``semsearch serve`` on a free local port; ``start()`` returns the seconds to its first answer."""
 
     def __init__(self, config: Config, index: Path) -> None:
-        self.config = config
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.args = [
-            *command(),
-            "serve",
-            "--index",
-            str(index),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        self.log = (config.workdir / "serve.log").open("wb")
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{free_port()}"
+        port = self.url.rsplit(":", 1)[1]
+        args = [*command(), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", port]
+        log = config.workdir / "serve.log"
+        log.write_bytes(b"")  # this run's log only
+        self.process = ServeProcess(args, self.url, log, child_env(config), config.workdir)
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self.process.proc
 
     def start(self, timeout: float = 180) -> float:
-        started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            self.args, cwd=self.config.workdir, env=child_env(self.config), stdout=self.log, stderr=self.log
-        )
-        with httpx.Client(timeout=10) as client:
-            while time.perf_counter() - started < timeout:
-                if self.proc.poll() is not None:
-                    log = (self.config.workdir / "serve.log").read_text(errors="replace")
-                    raise BenchError(f"semsearch serve exited ({self.proc.returncode}): {log.strip()[-500:]}")
-                try:
-                    if client.get(f"{self.url}/search", params={"q": "first query", "limit": 10}).is_success:
-                        return time.perf_counter() - started
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.01)
-        raise BenchError(f"semsearch serve did not answer within {timeout:.0f} s")
+        # The first answer to a search, not to /health: the model must be loaded.
+        try:
+            return self.process.start("/search?q=first+query&limit=10", timeout=timeout, poll=0.01)
+        except ServeError as exc:
+            raise BenchError(str(exc)) from None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self.process.stop()
 
 
 def _clients(url: str, queries: list[str], clients: int, params: dict[str, str]) -> list[float]:

@@ -67,6 +67,16 @@ def _load(load: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    lines = _head(results)
+    sections = (("indexing", _indexing), ("scale", _scale), ("latency", _latency))
+    for key, section in sections:
+        if key in results:
+            lines += section(results[key])
+    return "\n".join(lines) + "\n"
+
+
+def _head(results: dict[str, Any]) -> list[str]:
+    """The run, the machine and the targets' table."""
     m = results["machine"]
     lines = [
         "# semsearch benchmark",
@@ -90,67 +100,71 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {row['target']} | {_fmt(row['measured'])} {row['unit']} | {_fmt(row['limit'])} | {mark} |"
         )
-    if "indexing" in results:
-        ix = results["indexing"]
-        bare, index = ix["bare"], ix["index"]
-        lines += [
-            "",
-            f"## Indexing ({ix['corpus']})",
-            "",
-            "| | passages | seconds | passages/s | peak memory |",
-            "| --- | ---: | ---: | ---: | ---: |",
-            f"| bare encoder ({bare['encoder']}) | {bare['passages']:,} | {bare['seconds']} "
-            f"| {bare['passages_per_second']} | |",
-            f"| `semsearch index` (its summary) | {index['passages']:,} | {index['seconds']} "
-            f"| {index['passages_per_second']} | {index['peak_rss_mib']} MiB |",
-            f"| `semsearch index` (process wall time) | | {index['wall_seconds']} "
-            f"| {index['wall_passages_per_second']} | |",
-            "",
-            f"Ratio (summary): {ix['ratio']:.1%}. The best of {len(ix['runs']['bare_passages_per_second'])} "
-            f"alternated runs each (bare: {ix['runs']['bare_passages_per_second']}, index: "
-            f"{ix['runs']['index_passages_per_second']} passages/s).",
-        ]
-    if "scale" in results:
-        sc = results["scale"]
-        lines += [
-            "",
-            "## Store scale",
-            "",
-            f"{sc['passages']:,} passages: **{sc['real_passages']:,} real** "
-            f"({sc['real_questions']:,} questions "
-            f"embedded by `semsearch index` at {sc['real_index_passages_per_second']} passages/s), the other "
-            f"{sc['passages'] - sc['real_passages']:,} are {sc['copies']} rounds of copies of those points "
-            "(same vectors and payloads, new question and point ids). "
-            f"Disk: {sc.get('index_mib', '?')} MiB ({sc.get('index_allocated_mib', '?')} MiB allocated)."
-            + (" Index reused from an earlier run." if sc.get("reused") else ""),
-        ]
-    if "latency" in results:
-        lat = results["latency"]
-        bare = lat["bare_query_encoding_ms"]
-        lines += [
-            "",
-            "## Query latency (`GET /search`, hybrid, limit 10, grouped; ms)",
-            "",
-            "| run | n | p50 | p95 | p99 | mean | req/s | CPU pressure before |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| bare query encoding ({bare['encoder']}, in-process) | {bare['n']} | {bare['p50']:.1f} "
-            f"| {bare['p95']:.1f} | {bare['p99']:.1f} | {bare['mean']:.1f} | "
-            f"| {bare['load']['cpu_pressure_avg10']} % |",
-        ]
-        for name, run in lat["server"]["runs"].items():
-            pressure = run["load"]["cpu_pressure_avg10"] if "load" in run else ""
-            lines.append(
-                f"| {name} | {run['n']} | {run['p50']:.1f} | {run['p95']:.1f} | {run['p99']:.1f} "
-                f"| {run['mean']:.1f} | {run.get('requests_per_second', '')} | {pressure} % |"
-            )
-        cli = lat["cold_cli_search"]
-        srv = lat["server"]
-        lines += [
-            "",
-            f"Cold `semsearch search`: median {cli['median_seconds']} s over {cli['runs']} runs "
-            f"({cli['seconds']}). "
-            f"`semsearch serve` to first answer: {srv['cold_start_seconds']} s. Server memory: "
-            f"{srv['memory']['rss_mib']} MiB resident, {srv['memory']['peak_rss_mib']} MiB peak "
-            f"({srv['memory_after_start']['rss_mib']} MiB after start).",
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _indexing(ix: dict[str, Any]) -> list[str]:
+    bare, index = ix["bare"], ix["index"]
+    return [
+        "",
+        f"## Indexing ({ix['corpus']})",
+        "",
+        "| | passages | seconds | passages/s | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| bare encoder ({bare['encoder']}) | {bare['passages']:,} | {bare['seconds']} "
+        f"| {bare['passages_per_second']} | |",
+        f"| `semsearch index` (its summary) | {index['passages']:,} | {index['seconds']} "
+        f"| {index['passages_per_second']} | {index['peak_rss_mib']} MiB |",
+        f"| `semsearch index` (process wall time) | | {index['wall_seconds']} "
+        f"| {index['wall_passages_per_second']} | |",
+        "",
+        f"Ratio (summary): {ix['ratio']:.1%}. The best of {len(ix['runs']['bare_passages_per_second'])} "
+        f"alternated runs each (bare: {ix['runs']['bare_passages_per_second']}, index: "
+        f"{ix['runs']['index_passages_per_second']} passages/s).",
+    ]
+
+
+def _scale(sc: dict[str, Any]) -> list[str]:
+    return [
+        "",
+        "## Store scale",
+        "",
+        f"{sc['passages']:,} passages: **{sc['real_passages']:,} real** "
+        f"({sc['real_questions']:,} questions "
+        f"embedded by `semsearch index` at {sc['real_index_passages_per_second']} passages/s), the other "
+        f"{sc['passages'] - sc['real_passages']:,} are {sc['copies']} rounds of copies of those points "
+        "(same vectors and payloads, new question and point ids). "
+        f"Disk: {sc.get('index_mib', '?')} MiB ({sc.get('index_allocated_mib', '?')} MiB allocated)."
+        + (" Index reused from an earlier run." if sc.get("reused") else ""),
+    ]
+
+
+def _latency(lat: dict[str, Any]) -> list[str]:
+    bare = lat["bare_query_encoding_ms"]
+    lines = [
+        "",
+        "## Query latency (`GET /search`, hybrid, limit 10, grouped; ms)",
+        "",
+        "| run | n | p50 | p95 | p99 | mean | req/s | CPU pressure before |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| bare query encoding ({bare['encoder']}, in-process) | {bare['n']} | {bare['p50']:.1f} "
+        f"| {bare['p95']:.1f} | {bare['p99']:.1f} | {bare['mean']:.1f} | "
+        f"| {bare['load']['cpu_pressure_avg10']} % |",
+    ]
+    for name, run in lat["server"]["runs"].items():
+        pressure = run["load"]["cpu_pressure_avg10"] if "load" in run else ""
+        lines.append(
+            f"| {name} | {run['n']} | {run['p50']:.1f} | {run['p95']:.1f} | {run['p99']:.1f} "
+            f"| {run['mean']:.1f} | {run.get('requests_per_second', '')} | {pressure} % |"
+        )
+    cli = lat["cold_cli_search"]
+    srv = lat["server"]
+    lines += [
+        "",
+        f"Cold `semsearch search`: median {cli['median_seconds']} s over {cli['runs']} runs "
+        f"({cli['seconds']}). "
+        f"`semsearch serve` to first answer: {srv['cold_start_seconds']} s. Server memory: "
+        f"{srv['memory']['rss_mib']} MiB resident, {srv['memory']['peak_rss_mib']} MiB peak "
+        f"({srv['memory_after_start']['rss_mib']} MiB after start).",
+    ]
+    return lines

@@ -30,7 +30,8 @@ def main() -> int:
     args = parser.parse_args()
     labels = load_labels(args.labels)
     base = Settings(index_path=args.index)
-    rows = []
+    # (mode, weights, k, share, metrics); '-' where a setting does not apply to the mode
+    rows: list[tuple[str, str, str, float, dict[str, float]]] = []
     with SearchService.open(base) as service:
         # Each setting runs the same queries: embed each once.
         service.embed_query = functools.lru_cache(maxsize=None)(service.embed_query)  # type: ignore[method-assign]
@@ -53,15 +54,15 @@ def main() -> int:
             )
             for report in evaluate(labels, ["hybrid"], run):
                 if report.subset == "all":
-                    rows.append(("hybrid", f"{wd}:{ws}", k, share, report.means()))
+                    rows.append(("hybrid", f"{wd}:{ws}", str(k), share, report.means()))
     print(f"{args.labels.name}: {len(labels)} queries")
     print("| mode | weights | k | share | hit@1 | hit@3 | hit@10 | MRR@10 | nDCG@10 | recall@10 |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for mode, w, k, share, m in rows:
+    for mode, w, rrf_k, share, m in rows:
         cells = " | ".join(
             f"{m[name]:.3f}" for name in ("hit@1", "hit@3", "hit@10", "mrr@10", "ndcg@10", "recall@10")
         )
-        print(f"| {mode} | {w} | {k} | {share} | {cells} |")
+        print(f"| {mode} | {w} | {rrf_k} | {share} | {cells} |")
     return 0
 
 

@@ -19,8 +19,6 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +32,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-SEMSEARCH = ROOT / ".venv" / "bin" / "semsearch"
+if str(ROOT) not in sys.path:  # run as a script: the project's packages come from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.paths import SEMSEARCH  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
+from tests.support.serve import ServeError, ServeProcess  # noqa: E402
 
 QUERIES = [
     "retards de paiement des primes à la rénovation",
@@ -160,12 +163,6 @@ async def load(base: str, clients: int, duration: float, seed: int) -> Results:
 
 
 # -- the server -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_env(model: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEMSEARCH_")}
     env.update(SEMSEARCH_MODEL=model, SEMSEARCH_RATE_LIMIT_PER_SECOND="0")
@@ -176,37 +173,18 @@ def server_env(model: str) -> dict[str, str]:
 def serving(index: Path, model: str, startup_timeout: float = 180) -> Iterator[str]:
     """``semsearch serve`` on a free loopback port; yields its base URL; Ctrl-C at the end."""
     port = free_port()
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [str(SEMSEARCH), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env(model),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
+    args = [str(SEMSEARCH), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryDirectory(prefix="load-test-serve-") as tmp:
+        server = ServeProcess(args, base, Path(tmp) / "serve.log", server_env(model))
         try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if server.poll() is not None:
-                    log.seek(0)
-                    raise SystemExit(f"semsearch serve exited: {log.read().decode()[-1000:]}")
-                try:
-                    if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("semsearch serve did not answer /health in time")
-                time.sleep(0.2)
+            server.start(timeout=startup_timeout, poll=0.2)
+        except ServeError as exc:
+            raise SystemExit(str(exc)) from None
+        try:
             yield base
         finally:
-            if server.poll() is None:
-                server.send_signal(signal.SIGINT)
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+            server.stop()
 
 
 def build_index(corpus: Path, index: Path, model: str) -> None:

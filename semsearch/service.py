@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -33,7 +33,14 @@ from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
 from semsearch.writing import UpsertResult, Writer
 
-__all__ = ["SearchService", "UpsertResult"]
+__all__ = ["Options", "SearchService", "UpsertResult"]
+
+
+class Options(TypedDict, total=False):
+    """What a search or a related-questions request may add to its text or id and its page."""
+
+    flt: SearchFilter | None
+    mode: str | None
 
 
 class SearchService:
@@ -197,27 +204,15 @@ class SearchService:
         hits = self._rank(query, limit, offset, scoped)
         return self._labelled(hits, [p.vector for p in asked if p.vector] if label else [])
 
-    def search_page(
-        self,
-        query: str,
-        limit: int = 10,
-        offset: int = 0,
-        flt: SearchFilter | None = None,
-        mode: str | None = None,
-    ) -> Page:
+    def search_page(self, query: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]) -> Page:
         """:meth:`search`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.search(query, n, skip, flt, mode), limit, offset)
+        return page(lambda n, skip: self.search(query, n, skip, **options), limit, offset)
 
     def related_page(
-        self,
-        question_id: str,
-        limit: int = 10,
-        offset: int = 0,
-        flt: SearchFilter | None = None,
-        mode: str | None = None,
+        self, question_id: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]
     ) -> Page:
         """:meth:`related`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.related(question_id, n, skip, flt, mode), limit, offset)
+        return page(lambda n, skip: self.related(question_id, n, skip, **options), limit, offset)
 
     def _rank(self, query: RankQuery, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
         return rank(self.store, self.sparse, self.settings, query, limit, offset, flt)

@@ -9,26 +9,8 @@ import pytest
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SAMPLES = ROOT / "samples"
-# What every search result carries, whichever face (CLI --json, API) shows it.
-RESULT_FIELDS = frozenset(
-    {
-        "id",
-        "title",
-        "assembly",
-        "session",
-        "number",
-        "date_asked",
-        "author",
-        "addressee",
-        "answered",
-        "score",
-        "passages",
-    }
-)
+from tests.support.paths import SHARED
+from tests.support.settings import fake_settings
 
 
 @pytest.fixture
@@ -40,8 +22,7 @@ def shared() -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    # qdrant_url=None: a developer's SEMSEARCH_QDRANT_URL must not send these tests to a server.
-    return Settings(index_path=tmp_path / "index", model="fake", qdrant_url=None, _env_file=None)  # type: ignore[call-arg]
+    return fake_settings(tmp_path / "index")
 
 
 @pytest.fixture

@@ -17,8 +17,11 @@ import pytest
 
 from api.app import create_app
 from semsearch.service import SearchService
-from semsearch.settings import Settings
-from tests.api_fixtures import API_KEY, french_questions
+from tests.support.api import API_KEY
+from tests.support.questions import french_questions
+from tests.support.settings import fake_settings
+
+pytestmark = pytest.mark.slow
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis (pinned 4.32.5) is not installed")
 hypothesis = pytest.importorskip("hypothesis")
@@ -40,15 +43,12 @@ EXAMPLES = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings = Settings(  # type: ignore[call-arg]
-        index_path=tmp_path_factory.mktemp("fuzz") / "index", model="fake", qdrant_url=None, _env_file=None
-    ).model_copy(
-        update={
-            "api_key": API_KEY,
-            "cors_origins": ["https://site.example"],
-            "max_body_bytes": 200_000,
-            "rate_limit_per_second": 0.0,  # the fuzzer is one client sending as fast as it can
-        }
+    settings = fake_settings(
+        tmp_path_factory.mktemp("fuzz") / "index",
+        api_key=API_KEY,
+        cors_origins=["https://site.example"],
+        max_body_bytes=200_000,
+        rate_limit_per_second=0.0,  # the fuzzer is one client sending as fast as it can
     )
     with SearchService.open(settings) as service:
         service.upsert(french_questions())

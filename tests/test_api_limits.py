@@ -13,14 +13,15 @@ from api.app import create_app
 from api.ratelimit import DEFAULT_BURST, DEFAULT_PER_SECOND, RateLimit, TokenBuckets, rate_limit_config
 from semsearch.service import SearchService
 from semsearch.settings import Settings
-from tests.api_fixtures import API_KEY, french_questions
+from tests.support.api import API_KEY
+from tests.support.questions import french_questions
+from tests.support.settings import fake_settings
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, SearchService]]:
     folder = tmp_path_factory.mktemp("limits") / "index"
-    settings = Settings(index_path=folder, model="fake", qdrant_url=None, _env_file=None)  # type: ignore[call-arg]
-    settings = settings.model_copy(update={"api_key": API_KEY})
+    settings = fake_settings(folder, api_key=API_KEY)
     with SearchService.open(settings) as service:
         service.upsert(french_questions())
         yield settings, service

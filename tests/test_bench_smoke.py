@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import BenchError
+from bench.common import BenchError, Config
+from bench.latency import Server
 from bench.queries import FRENCH, distinct_queries
 from bench.run import main
 
@@ -31,6 +32,8 @@ def _tiny_uk_corpus(path: Path, questions: int = 24) -> Path:
     return path
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_the_quick_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> None:
     corpus = _tiny_uk_corpus(tmp_path / "uk.jsonl")
     results = tmp_path / "results"
@@ -88,5 +91,30 @@ def test_latency_queries_are_all_distinct_so_a_cache_cannot_answer_them() -> Non
         distinct_queries(10**6)
 
 
-def test_bench_error_is_a_plain_exception() -> None:
-    assert str(BenchError("x")) == "x"
+@pytest.mark.slow  # a `semsearch serve` process, refused at start
+def test_a_server_that_cannot_start_is_one_bench_error_with_its_reason(tmp_path: Path) -> None:
+    config = Config(
+        corpus=tmp_path / "uk.jsonl",
+        workdir=tmp_path,
+        results=tmp_path / "results",
+        model="fake:oops",  # refused by `semsearch serve` before it listens
+        encoder="auto",
+        index_questions=1,
+        real_questions=1,
+        target_passages=1,
+        requests=1,
+        clients=(1,),
+        cli_runs=1,
+        quick=True,
+    )
+    server = Server(config, tmp_path / "index")
+    try:
+        with pytest.raises(BenchError) as caught:
+            server.start(timeout=120)
+    finally:
+        server.stop()
+    message = str(caught.value)
+    assert message.startswith("semsearch serve exited (1): "), message
+    assert message.endswith(
+        "Error: SEMSEARCH_MODEL 'fake:oops': the fake embedder's dimension must be a number"
+    ), message

@@ -10,22 +10,21 @@ import functools
 import http.server
 import json
 import os
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from semsearch.settings import Settings
-from tests.api_fixtures import free_port, index_questions
+from tests.support.paths import ROOT
+from tests.support.ports import free_port
+from tests.support.questions import index_questions
+from tests.support.serve import ServeProcess
+from tests.support.settings import fake_settings
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("SEMSEARCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -37,6 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -73,7 +74,7 @@ def _snippet(api: str, question_id: str, **attrs: str) -> str:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     tmp = tmp_path_factory.mktemp("browser")
-    index_questions(Settings(index_path=tmp / "index", model="fake", _env_file=None))  # type: ignore[call-arg]
+    index_questions(fake_settings(tmp / "index"))
     api_port, host_port, dead_port = free_port(), free_port(), free_port()
     api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
 
@@ -97,37 +98,18 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "SEMSEARCH_INDEX_PATH": str(tmp / "index"),
         "SEMSEARCH_CORS_ORIGINS": json.dumps([host]),
     }
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(api_port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    server = ServeProcess([sys.executable, "-c", SERVE, str(api_port)], api, tmp / "server.log", env, ROOT)
     try:
-        _wait_healthy(api, proc, tmp / "server.log")
+        server.start()
         yield Servers(api=api, host=host)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+        server.stop()
         host_server.shutdown()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-def _wait_healthy(api: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the API server exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the API server did not start: {log.read_text()}")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from semsearch.cli.app import app
-from tests.conftest import RESULT_FIELDS
+from tests.support.questions import RESULT_FIELDS
 
 PAGE = """/
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,18 +18,19 @@ from qdrant_client import QdrantClient
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 from semsearch.errors import StoreUnavailableError
-from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store.server import ServerStore
-from tests.qdrant_server import QdrantNode, free_port, shared_server, start_cluster, stop_all
-from tests.test_store_congruence import QUERIES, assert_same, corpus, observe
+from tests.support.congruence import QUERIES, MakeQ, assert_same, corpus, observe
+from tests.support.ports import free_port
+from tests.support.qdrant import QdrantNode, shared_server, start_cluster, stop_all
+from tests.support.settings import fake_settings
 
-MakeQ = Callable[..., Question]
+pytestmark = pytest.mark.server
 
 
 def server_settings(url: str, tmp_path: Path, **fields: Any) -> Settings:
-    return Settings(index_path=tmp_path / "edge", qdrant_url=url, model="fake", _env_file=None, **fields)  # type: ignore[call-arg]
+    return fake_settings(tmp_path / "edge", qdrant_url=url, **fields)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[QdrantNod
 def test_a_cluster_answers_with_every_question_when_a_node_is_down(
     cluster: list[QdrantNode], make_question: MakeQ, tmp_path: Path
 ) -> None:
-    started = time.monotonic()
     questions = corpus(make_question)
     settings = server_settings(
         cluster[0].url, tmp_path, collection="clustered", shard_number=3, replication_factor=2
@@ -72,7 +72,6 @@ def test_a_cluster_answers_with_every_question_when_a_node_is_down(
         for q in questions:  # each question's own title finds it first: nothing was lost with the node
             assert svc.search(q.title, limit=1, mode="dense")[0].id == q.qid
         assert_same([observe(svc.search(q, limit=20)) for q in QUERIES], before)
-    assert time.monotonic() - started < 60
 
 
 def test_a_server_that_is_down_is_named_in_one_line(tmp_path: Path) -> None:
@@ -115,7 +114,9 @@ def test_a_slow_server_times_out_after_one_retry(silent_server: str, tmp_path: P
         StoreUnavailableError, match=r"at http://127\.0\.0\.1:\d+: no answer within 1 s.*2 attempts"
     ):
         ServerStore(server_settings(silent_server, tmp_path, qdrant_timeout=1)).ping()
-    assert 2 <= time.monotonic() - started < 6
+    # It did wait for both attempts (a floor cannot fail on a busy machine; a ceiling belongs to
+    # the bench).
+    assert time.monotonic() - started >= 2
 
 
 @pytest.mark.parametrize("status", [200, 404])

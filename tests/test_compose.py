@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.qdrant_server import QDRANT_VERSION, free_port, shared_server
+from tests.support.ports import free_port
+from tests.support.qdrant import QDRANT_VERSION, shared_server
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
 CLUSTER = ROOT / "docker-compose.cluster.yml"
-IMAGE = f"qdrant/qdrant:v{QDRANT_VERSION}"  # the version tests/qdrant_server.py runs
+IMAGE = f"qdrant/qdrant:v{QDRANT_VERSION}"  # the version tests/support/qdrant.py runs
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -99,6 +100,7 @@ def test_no_dollar_is_left_for_compose_to_eat(path: Path) -> None:
     assert bare == []
 
 
+@pytest.mark.server
 def test_the_qdrant_healthcheck_tells_a_ready_server_from_a_missing_one() -> None:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")

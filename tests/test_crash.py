@@ -1,10 +1,11 @@
 """Crash safety of ``semsearch index``: SIGKILL at random moments, Ctrl-C, and re-runs.
 
 The real CLI runs as a subprocess (``SEMSEARCH_MODEL=fake``) over a generated corpus of invented
-French questions (JSON Lines files and Walloon text pages, see ``scripts/crash_soak.py``, which
-does the same on a few thousand questions). After the kills, a run to completion must leave the
-index exactly right: every question once, each with exactly the passages of its current record
-(records are changed between runs, so a half-done replacement would show), the model recorded.
+French questions (JSON Lines files and Walloon text pages, see ``tests/support/crash_corpus.py``;
+``scripts/crash_soak.py`` does the same on a few thousand questions). After the kills, a run to
+completion must leave the index exactly right: every question once, each with exactly the
+passages of its current record (records are changed between runs, so a half-done replacement
+would show), the model recorded.
 """
 
 from __future__ import annotations
@@ -27,17 +28,15 @@ from pathlib import Path
 
 import pytest
 
-from scripts.crash_soak import (
-    SEMSEARCH,
-    Corpus,
-    check_index,
-    cli_env,
-    replay,
-    run_index,
-    startup_seconds,
-)
+from tests.support.crash_check import check_index
+from tests.support.crash_corpus import Corpus
+from tests.support.crash_runs import cli_env, replay, run_index, startup_seconds
+from tests.support.paths import SEMSEARCH
 
-pytestmark = pytest.mark.skipif(not SEMSEARCH.exists(), reason=f"{SEMSEARCH} is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SEMSEARCH.exists(), reason=f"{SEMSEARCH} is not installed"),
+]
 
 MODEL = "fake"
 KILLS = 20

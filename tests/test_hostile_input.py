@@ -25,7 +25,9 @@ from api.app import create_app
 from semsearch.cli.app import app as cli
 from semsearch.service import SearchService
 from semsearch.settings import Settings
-from tests.api_fixtures import french_questions, running
+from tests.support.api import running
+from tests.support.questions import french_questions
+from tests.support.settings import fake_settings
 
 runner = CliRunner()
 MB = 1_000_000
@@ -320,7 +322,7 @@ def test_every_good_file_is_indexed_whole(runs: Runs) -> None:
 
 
 def test_a_200_kb_paragraph_is_split_into_passages_not_truncated(runs: Runs) -> None:
-    settings = Settings(index_path=runs.index, model="fake", qdrant_url=None, _env_file=None)  # type: ignore[call-arg]
+    settings = fake_settings(runs.index)
     with SearchService.open(settings) as service:
         points = service.store.question_points("big")
         limit = service.embedder.max_tokens
@@ -397,7 +399,7 @@ def test_a_symlink_loop_is_one_line_and_the_rest_is_indexed(env: Path) -> None:
 @pytest.fixture(scope="module")
 def query_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("queries") / "index"
-    settings = Settings(index_path=folder, model="fake", qdrant_url=None, _env_file=None)  # type: ignore[call-arg]
+    settings = fake_settings(folder)
     with SearchService.open(settings) as service:
         service.upsert(french_questions())
     return folder
@@ -459,10 +461,7 @@ def test_other_scripts_and_control_characters_are_answered(
 # -- hostile queries: the API -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def api(query_index: Path) -> Iterator[tuple[Settings, SearchService]]:
-    settings = Settings(
-        index_path=query_index.parent / "api-index", model="fake", qdrant_url=None, _env_file=None
-    )  # type: ignore[call-arg]
-    settings = settings.model_copy(update={"rate_limit_per_second": 0.0})
+    settings = fake_settings(query_index.parent / "api-index", rate_limit_per_second=0.0)
     with SearchService.open(settings) as service:
         service.upsert(french_questions())
         yield settings, service

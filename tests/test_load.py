@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
-from scripts.load_test import free_port, percentile
+from scripts.load_test import percentile
 from semsearch.service import SearchService
 from semsearch.settings import Settings
-from tests.api_fixtures import french_questions, running
+from tests.support.api import running
+from tests.support.ports import free_port
+from tests.support.questions import french_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "load_test.py"
@@ -27,6 +29,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_ten_clients_for_five_seconds_get_no_error() -> None:
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--clients", "10", "--duration", "5", "--model", "fake", "--json"],
@@ -44,6 +48,7 @@ def test_ten_clients_for_five_seconds_get_no_error() -> None:
     assert figures["throughput_per_second"] > 0
 
 
+@pytest.mark.slow
 def test_the_script_fails_when_the_server_does_not_answer() -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     done = subprocess.run(
@@ -66,6 +71,7 @@ def test_percentile(values: list[float], share: float, expected: float) -> None:
     assert math.isnan(percentile([], share))
 
 
+@pytest.mark.slow
 def test_the_script_counts_refused_requests_as_errors(settings: Settings) -> None:
     """Against a server with a tight rate limit, the 429s are errors and the exit status is 1."""
     limited = settings.model_copy(update={"rate_limit_per_second": 1.0, "rate_limit_burst": 3})

@@ -19,8 +19,11 @@ from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store.edge import EdgeStore
 from semsearch.store.server import ServerStore
-from tests.qdrant_server import shared_server
-from tests.test_store_congruence import FUSED_TOLERANCE, QUERIES, assert_same, corpus, observe
+from tests.support.congruence import FUSED_TOLERANCE, QUERIES, assert_same, corpus, observe
+from tests.support.qdrant import shared_server
+from tests.support.settings import fake_settings
+
+pytestmark = pytest.mark.server
 
 MakeQ = Callable[..., Question]
 
@@ -37,7 +40,7 @@ class CountingEmbedder(FakeEmbedder):
 
 @pytest.fixture
 def edge_settings(tmp_path: Path) -> Settings:
-    return Settings(index_path=tmp_path / "index", model="fake", _env_file=None)  # type: ignore[call-arg]
+    return fake_settings(tmp_path / "index")
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from semsearch.embedding.onnx_encoder import OnnxEmbedder, read_pipeline
 from semsearch.embedding.onnx_export import REPORT, ensure_export, export_folder, is_ready
 from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
 from semsearch.errors import ConfigError, ModelLoadError
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 MODEL = "all-MiniLM-L6-v2"
 QUERIES = [

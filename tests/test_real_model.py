@@ -15,7 +15,7 @@ from indexer.readers import read_file
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 pytestmark = pytest.mark.model
 SAMPLE_DIR = SAMPLES / "wallonia"

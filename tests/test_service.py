@@ -186,6 +186,7 @@ def test_searching_with_another_model_is_refused(settings: Settings, make_questi
         svc.upsert([make_question(2)])
 
 
+@pytest.mark.slow  # a second Python process
 def test_a_second_process_on_the_index_is_told_who_holds_it(settings: Settings, make_question: MakeQ) -> None:
     import subprocess
     import sys

@@ -10,7 +10,6 @@ threshold (10,000 KB of vectors), on the server as in Edge; test_server_searches
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -23,68 +22,26 @@ from qdrant_client import QdrantClient
 
 from semsearch.errors import ModelMismatchError, NotFoundError
 from semsearch.filters import SearchFilter
-from semsearch.models import Question, SearchHit
+from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store import open_store, remove_store
 from semsearch.store.base import Ranking
-from tests.qdrant_server import shared_server
+from tests.support.congruence import (
+    FUSED_TOLERANCE,
+    QUERIES,
+    TOLERANCE,
+    MakeQ,
+    assert_same,
+    corpus,
+    observe,
+)
+from tests.support.qdrant import shared_server
+from tests.support.settings import fake_settings
 
-MakeQ = Callable[..., Question]
+pytestmark = pytest.mark.server
+
 SettingsFor = Callable[..., Settings]
-TOLERANCE = 1e-4
-# Scenarios that rank by fused scores (the service's default mode is hybrid). Both engines compute
-# the same RRF (checked against a hand-computed fusion of their own lists), but a passage whose BM25
-# score ties another may sit one rank apart from one engine to the other; one rank near the top
-# moves a fused score by about 4/30 - 4/31 = 0.0043 at the default weight (4) and k (30).
-FUSED_TOLERANCE = 5e-3
-TOPICS = [
-    ("Primes à la rénovation", "primes rénovation logement énergie retard paiement isolation"),
-    ("Éoliennes en Ardenne", "éoliennes parc ardenne vent permis riverains"),
-    ("Pistes cyclables", "pistes cyclables vélo brabant sécurité routes"),
-    ("Urgences hospitalières", "hôpital urgences attente médecins garde patients"),
-    ("Inondations de juillet", "inondations indemnisation sinistrés vesdre reconstruction"),
-]
-QUERIES = [
-    "retard de paiement des primes à la rénovation",
-    "parc éolien en Ardenne",
-    "sécurité des cyclistes",
-    "attente aux urgences de l'hôpital",
-    "indemnisation des sinistrés des inondations",
-]
-AUTHORS = ["LAMBERT Sophie", "PETIT Jean", "MARTIN Luc", "DUBOIS Anne"]
-
-
-def corpus(make_question: MakeQ, size: int = 30) -> list[Question]:
-    """Questions on a few topics, with no two passages tied in either ranking.
-
-    Engines return tied passages in different orders, and reciprocal rank fusion turns a rank into
-    a score: ties would make the hybrid scores differ by the engine, not by what it computes. Made-up
-    words make every dense vector distinct, and a different number of them in every paragraph makes
-    every BM25 length, hence every BM25 score, distinct.
-    """
-    rng = random.Random(7)
-    lengths = iter(range(1, 1000))
-
-    def sentence(words: str) -> str:
-        codes = ["".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(6)) for _ in range(next(lengths))]
-        return " ".join(rng.sample(words.split(), 3)) + f" {' '.join(codes)}."
-
-    questions = []
-    for n in range(size):
-        title, words = TOPICS[n % len(TOPICS)]
-        questions.append(
-            make_question(
-                n,
-                title=f"{title} {sentence(words)}",
-                question=[sentence(words) for _ in range(1 + n % 3)],
-                answer=[sentence(words)] if n % 3 == 0 else [],
-                author=AUTHORS[n % len(AUTHORS)],
-                date_asked=f"{2020 + n % 4}-0{1 + n % 9}-15",
-                session=f"{2020 + n % 4}-{2021 + n % 4}",
-            )
-        )
-    return questions
 
 
 @pytest.fixture
@@ -98,34 +55,11 @@ def settings_for(tmp_path: Path, qdrant_url: str) -> Iterator[SettingsFor]:
 
     def make(backend: str, model: str = "fake") -> Settings:
         url = qdrant_url if backend == "server" else None
-        return Settings(
-            index_path=tmp_path / "edge", qdrant_url=url, collection=collection, model=model, _env_file=None
-        )  # type: ignore[call-arg]
+        return fake_settings(tmp_path / "edge", qdrant_url=url, collection=collection, model=model)
 
     yield make
     with closing(QdrantClient(url=qdrant_url, check_compatibility=False)) as client:
         client.delete_collection(collection)
-
-
-def observe(hits: list[SearchHit]) -> list[Any]:
-    # Passages of equal score come back in engine order, which differs between the backends (and
-    # the fake embedder makes many ties): compare their scores, not which tied passage came first.
-    return [(h.id, h.score, sorted((p.score for p in h.passages), reverse=True)) for h in hits]
-
-
-def assert_same(edge: Any, server: Any, where: str = "result", tolerance: float = TOLERANCE) -> None:
-    if isinstance(edge, float) and isinstance(server, float):
-        assert server == pytest.approx(edge, abs=tolerance), where
-    elif isinstance(edge, list | tuple) and isinstance(server, list | tuple):
-        assert len(edge) == len(server), f"{where}: {edge} != {server}"
-        for n, (a, b) in enumerate(zip(edge, server, strict=True)):
-            assert_same(a, b, f"{where}[{n}]", tolerance)
-    elif isinstance(edge, dict) and isinstance(server, dict):
-        assert edge.keys() == server.keys(), where
-        for key in edge:
-            assert_same(edge[key], server[key], f"{where}.{key}")
-    else:
-        assert edge == server, f"{where}: {edge!r} != {server!r}"
 
 
 # -- scenarios: each takes the settings of one backend and returns what it saw -----------------
@@ -258,7 +192,9 @@ def model_mismatch(settings: Settings, make_question: MakeQ) -> Any:
         svc.search("question")
     with SearchService.open(other) as svc, pytest.raises(ModelMismatchError):
         svc.upsert([make_question(2)])
-    return "fake:64" in str(search_error.value) and "fake:32" in str(search_error.value)
+    message = str(search_error.value)
+    assert "built with model 'fake:64'" in message and "SEMSEARCH_MODEL is 'fake:32'" in message, message
+    return [message.count("fake:64"), message.count("fake:32")]
 
 
 def rebuild_starts_empty(settings: Settings, make_question: MakeQ) -> Any:

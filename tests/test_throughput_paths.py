@@ -17,6 +17,7 @@ from semsearch.errors import StoreUnavailableError
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
+from tests.support.settings import fake_settings
 
 MakeQ = Callable[..., Question]
 
@@ -37,7 +38,7 @@ class CountingEmbedder(FakeEmbedder):
 
 
 def _settings(tmp_path: Path, **fields: Any) -> Settings:
-    return Settings(index_path=tmp_path / "index", model="fake", qdrant_url=None, _env_file=None, **fields)  # type: ignore[call-arg]
+    return fake_settings(tmp_path / "index", **fields)
 
 
 @pytest.mark.parametrize(("size", "forward_passes"), [(1024, 1), (0, 3)])

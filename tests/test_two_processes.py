@@ -12,19 +12,21 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api_fixtures import API_KEY, free_port
+from tests.support.api import API_KEY
+from tests.support.paths import SEMSEARCH
+from tests.support.ports import free_port
+from tests.support.serve import ServeProcess
 
-ROOT = Path(__file__).resolve().parents[1]
-SEMSEARCH = ROOT / ".venv" / "bin" / "semsearch"
-
-pytestmark = pytest.mark.skipif(not SEMSEARCH.exists(), reason=f"{SEMSEARCH} is not installed")
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(not SEMSEARCH.exists(), reason=f"{SEMSEARCH} is not installed"),
+]
 
 
 def _env() -> dict[str, str]:
@@ -49,47 +51,22 @@ def _question(n: int) -> dict[str, object]:
 
 
 @pytest.fixture
-def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path, Path]]:
+def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path, Path]]:
     folder = tmp_path / "questions"
     folder.mkdir()
     (folder / "q.jsonl").write_text("".join(json.dumps(_question(n)) + "\n" for n in range(3)), "utf-8")
     index = tmp_path / "index"
     assert semsearch("index", "--index", str(index), str(folder)).returncode == 0
     port = free_port()
-    server = subprocess.Popen(
-        [str(SEMSEARCH), "serve", "--index", str(index), "--port", str(port)],
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "semsearch serve did not start"
-            time.sleep(0.1)
-        yield server, base, index, folder
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if server.stderr:
-            server.stderr.close()
+    args = [str(SEMSEARCH), "serve", "--index", str(index), "--port", str(port)]
+    with ServeProcess(args, base, tmp_path / "serve.log", _env()) as server:
+        assert server.proc is not None
+        yield server.proc, base, index, folder
 
 
 def test_a_second_process_is_told_who_holds_the_index_and_the_api_way_works(
-    serving: tuple[subprocess.Popen[str], str, Path, Path],
+    serving: tuple[subprocess.Popen[bytes], str, Path, Path],
 ) -> None:
     server, base, index, folder = serving
     for args in (["index", str(folder)], ["search", "primes"], ["stats"]):

