@@ -11,7 +11,8 @@ from pathlib import Path
 from indexer.readers import SUPPORTED_SUFFIXES, read_file
 from semsearch.errors import InputError
 from semsearch.models import Question
-from semsearch.service import SearchService, UpsertResult
+from semsearch.service import SearchService
+from semsearch.writing import UpsertResult
 
 
 def _passage_estimate(q: Question) -> int:

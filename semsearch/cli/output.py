@@ -13,11 +13,11 @@ from rich.text import Text
 
 from semsearch.cli.common import out, print_error
 from semsearch.models import IndexStats, Question, QuestionSummary, SearchHit
-from semsearch.ranking import Page
 
 if TYPE_CHECKING:
     from indexer.pipeline import IndexSummary
     from semsearch.evaluation import Report
+    from semsearch.ranking import Page
 
 
 def json_lines(items: Sequence[BaseModel]) -> str:
