@@ -11,7 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from semsearch.models import SearchHit
-from semsearch.ranking import Page
+from semsearch.results import Page
 
 QUESTION_EXAMPLE: dict[str, Any] = {
     "id": "pw-2022-2023-574-1-dupont-marc",

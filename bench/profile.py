@@ -67,31 +67,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _stages(service: SearchService, texts: list[str], vectors: dict[str, np.ndarray]) -> None:
     """The median of each stage of a search, and of the whole search with and without labels."""
     from semsearch.filters import SearchFilter
-    from semsearch.payload import QUESTION_FIELDS
-    from semsearch.store.base import Ranking
-
-    sparse = {t: service.sparse.query(t, service.sparse.language_of(t, None)) for t in texts}
-
-    def ranking(text: str) -> Ranking:
-        return Ranking("hybrid", vectors[text].tolist(), sparse[text], weights=(1, 4), rrf_k=30)
+    from semsearch.payload import RANKING_FIELDS
+    from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, Probe
 
     everything = SearchFilter()
+    terms = {t: service.sparse.query(t, service.sparse.language_of(t, None)) for t in texts}
+    depth, questions = service.settings.passage_depth, service.settings.question_depth
 
-    def fused(text: str) -> object:
-        return service.store.search(ranking(text), 200, everything)
+    def probe(using: str, text: str) -> object:
+        query = (
+            Probe(using, sparse=terms[text])
+            if using == QUESTION_BM25
+            else Probe(using, vectors[text].tolist())
+        )
+        return service.store.search(query, depth if using == DENSE else questions, everything, RANKING_FIELDS)
 
-    def fused_ids(text: str) -> object:
-        return service.store.search(ranking(text), 200, everything, fields=QUESTION_FIELDS)
-
+    question_model = service.question_embedder
     rows = [
         ("query encoding (model)", _median_ms(texts, service.embedder.embed_query)),
-        ("engine: fused query, 200 passages, payloads", _median_ms(texts, fused)),
-        ("engine: the same, question ids only", _median_ms(texts, fused_ids)),
         (
-            "search, labels off (cached query vector)",
+            "query encoding (question-level model)",
+            _median_ms(texts, question_model.embed_query) if question_model is not None else 0.0,
+        ),
+        (f"engine: {depth} passages, ids only", _median_ms(texts, lambda t: probe(DENSE, t))),
+        (f"engine: {questions} questions by vector", _median_ms(texts, lambda t: probe(QUESTION, t))),
+        (f"engine: {questions} questions by BM25", _median_ms(texts, lambda t: probe(QUESTION_BM25, t))),
+        (
+            "search, labels off (cached query vectors)",
             _median_ms(texts, lambda t: service.search(t, label=False)),
         ),
-        ("search, with labels (cached query vector)", _median_ms(texts, service.search)),
+        ("search, with labels (cached query vectors)", _median_ms(texts, service.search)),
     ]
     for name, ms in rows:
         print(f"{name:48s} {ms:6.1f} ms (median of {len(texts)})")
@@ -100,13 +105,13 @@ def _stages(service: SearchService, texts: list[str], vectors: dict[str, np.ndar
 def _engine_threads(service: SearchService, texts: list[str], vectors: dict[str, np.ndarray]) -> None:
     """Whether two threads querying the engine at once go faster than one."""
     from semsearch.filters import SearchFilter
-    from semsearch.store.base import Ranking
+    from semsearch.store.base import DENSE, Probe
 
     everything = SearchFilter()
 
     def dense_queries(items: Sequence[str]) -> None:
         for text in items:
-            service.store.search(Ranking("dense", vectors[text].tolist()), 200, everything, fields=[])
+            service.store.search(Probe(DENSE, vectors[text].tolist()), 200, everything, fields=[])
 
     started = time.perf_counter()
     dense_queries(texts)

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from semsearch.filters import SearchFilter
 from semsearch.labels import SAME_QUESTION, Thresholds, thresholds
 from semsearch.models import SearchHit
-from semsearch.payload import Payload, summary_from_payload
+from semsearch.payload import RANKING_FIELDS, Payload, question_id_of, summary_from_payload
+from semsearch.store.base import QUESTION, Probe, Store
 
-Related = Callable[[str], list[SearchHit]]  # a question's closest ones, with their similarity
+# A question's closest ones, with their similarity (given every head, by question id).
+Related = Callable[[str, dict[str, Payload]], list[SearchHit]]
+
+
+def closest_questions(
+    store: Store, qid: str, vector: list[float] | None, heads: dict[str, Payload], neighbours: int
+) -> list[SearchHit]:
+    """The questions nearest to ``qid`` (whose title-and-question vector is ``vector``): one engine
+    query, the cosine as the similarity (1.0 for the same text)."""
+    if vector is None:
+        return []
+    found = []
+    others = SearchFilter(exclude_question=qid)
+    for p in store.search(Probe(QUESTION, vector), neighbours, others, fields=RANKING_FIELDS):
+        other = heads.get(question_id_of(p.payload))
+        if other is not None:
+            hit = SearchHit(**summary_from_payload(other), score=p.score)
+            hit.similarity = p.score
+            found.append(hit)
+    return found
 
 
 def find_duplicates(
@@ -26,7 +47,7 @@ def find_duplicates(
         return qid
 
     for qid in sorted(heads):
-        for hit in related(qid):
+        for hit in related(qid, heads):
             limit = threshold if threshold is not None else thresholds(table, hit.language)[SAME_QUESTION]
             if hit.similarity is not None and hit.similarity >= limit and hit.id in parent:
                 parent[root(hit.id)] = root(qid)

@@ -11,13 +11,29 @@ from typing import Any
 
 from semsearch.errors import ModelMismatchError
 
-SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
+# 2: a BM25 sparse vector beside the dense one. 3: questions ranked as wholes (question-level BM25
+# and vectors on each question's head; no passage-level BM25).
+SCHEMA_VERSION = 3
 
 Meta = dict[str, Any]
 
 
-def new_meta(model: str, dimension: int) -> Meta:
-    return {"model": model, "dimension": dimension, "schema": SCHEMA_VERSION}
+def new_meta(model: str, dimension: int, question_model: str, question_dimension: int | None) -> Meta:
+    return {
+        "model": model,
+        "dimension": dimension,
+        "question_model": question_model,
+        "question_dimension": question_dimension,
+        "schema": SCHEMA_VERSION,
+    }
+
+
+def question_dimension_of(meta: Meta | None) -> int | None:
+    return meta.get("question_dimension") if meta else None
+
+
+def question_model_of(meta: Meta | None) -> str | None:
+    return meta.get("question_model") if meta else None
 
 
 def model_of(meta: Meta | None) -> str | None:
@@ -28,8 +44,8 @@ def dimension_of(meta: Meta | None) -> int | None:
     return meta.get("dimension") if meta else None
 
 
-def check_model(meta: Meta | None, model: str, location: str, new_place: str) -> None:
-    """Refuse an index of an older layout or of another model; ``new_place`` says where a new
+def check_model(meta: Meta | None, model: str, question_model: str, location: str, new_place: str) -> None:
+    """Refuse an index of an older layout or of other models; ``new_place`` says where a new
     index could go instead (another folder, another collection)."""
     if not meta:
         return
@@ -46,6 +62,13 @@ def check_model(meta: Meta | None, model: str, location: str, new_place: str) ->
             f"re-index with the new model into a new {new_place} or with "
             "'semsearch index --rebuild'"
         )
+    if meta.get("question_model") != question_model:
+        raise ModelMismatchError(
+            f"the index {location} was built with question model '{meta.get('question_model')}' but "
+            f"SEMSEARCH_QUESTION_MODEL is '{question_model}': set SEMSEARCH_QUESTION_MODEL="
+            f"{meta.get('question_model')}, or re-index into a new {new_place} or with "
+            "'semsearch index --rebuild'"
+        )
 
 
 def check_dimension(meta: Meta | None, model: str, dimension: int, location: str) -> None:
@@ -58,4 +81,5 @@ def check_dimension(meta: Meta | None, model: str, dimension: int, location: str
 
 def same_model(a: Meta, b: Meta) -> bool:
     """Two indexes hold vectors of one model (a migration may copy one into the other)."""
-    return (a.get("model"), a.get("dimension")) == (b.get("model"), b.get("dimension"))
+    keys = ("model", "dimension", "question_model", "question_dimension")
+    return all(a.get(k) == b.get(k) for k in keys)

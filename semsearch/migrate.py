@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from semsearch.errors import InputError, MigrationError, ModelMismatchError
-from semsearch.index_meta import dimension_of, model_of, same_model
+from semsearch.index_meta import dimension_of, model_of, question_dimension_of, same_model
 from semsearch.settings import Settings
-from semsearch.store.base import Store
+from semsearch.store.base import Layout, Store
 from semsearch.store.edge import EdgeStore
 from semsearch.store.server import ServerStore
 
@@ -43,7 +43,7 @@ def migrate(
         )
     if existing is None:
         target.write_meta(meta)
-    target.ensure_collection(int(dimension_of(meta) or 0))
+    target.ensure_collection(Layout(int(dimension_of(meta) or 0), question_dimension_of(meta)))
     for page in source.points(batch):
         target.upsert(page)
         if on_progress is not None:

@@ -1,46 +1,113 @@
-"""Ranking: from a query to a page of questions.
+"""Ranking: from a query to the ordered questions of a page.
 
-The engine ranks passages (by the model's vector, by BM25, or both fused by reciprocal rank
-fusion). This module builds that request, groups the passages it returns into questions, scores
-each question, cuts the page and says where the next page starts. A new signal of a question's
-score belongs here: the service only says what the query is (:class:`RankQuery`).
+Questions are ranked as wholes. Each signal is one engine query and scores questions its own way:
+``bm25`` (BM25 over the whole question, title weighted, on the head's sparse vector), ``passages``
+(the model's best passages of the question: best + a share of the next two), ``question`` (the
+head's title-and-question vector) and ``question_model`` (the question-level model's vector). The
+engine computes each list; fusing them is plain arithmetic here (``semsearch.fusion``), the same
+for Qdrant Edge and a Qdrant server, with ties broken by question id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from semsearch.filters import SearchFilter
-from semsearch.models import SearchHit
-from semsearch.payload import (
-    RANKING_FIELDS,
-    matched_passage,
-    position_of,
-    question_id_of,
-    summary_from_payload,
-)
-from semsearch.query import MAX_LIMIT, MAX_OFFSET, SearchMode, check_page
+from semsearch.fusion import Signal, fuse, ordered
+from semsearch.payload import RANKING_FIELDS, language_of, position_of, question_id_of
+from semsearch.query import SearchMode
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
-from semsearch.store.base import Ranking, Store, StoredPoint
+from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, Probe, Store, StoredPoint
 
-MAX_PASSAGES_SHOWN = 3
-# Passages fetched per wanted question before grouping; raised until enough questions come back.
-_OVERFETCH = 5
+_LEXICAL_FIELDS = (*RANKING_FIELDS, "language")
+_MAX_SCALE = 64  # deep pages fetch up to 64 times the usual depth
 
 
 @dataclass(frozen=True)
 class RankQuery:
-    """What questions are ranked against: a text and, unless the mode is sparse, its vector."""
+    """What questions are ranked against."""
 
     mode: SearchMode
     text: str
-    dense: np.ndarray | None = None
+    dense: np.ndarray | None = None  # the model's vector of the text (or a question's own vector)
+    whole: np.ndarray | None = None  # the question-level model's vector of the text
     language: str | None = None  # the text's language when known (a question's own), else detected
+
+
+@dataclass
+class Gathered:
+    """Each signal's questions and raw scores, and the passages the passage signal matched."""
+
+    signals: list[Signal] = field(default_factory=list)
+    passages: dict[str, list[StoredPoint]] = field(default_factory=dict)
+    full: bool = False  # a list came back as long as asked: a deeper page may need more
+
+
+def gather(
+    store: Store,
+    sparse: SparseEncoder,
+    settings: Settings,
+    query: RankQuery,
+    flt: SearchFilter,
+    scale: int = 1,
+) -> Gathered:
+    """One engine query per signal the mode and the weights ask for."""
+    language, sure = sparse.query_language(query.text, query.language)
+    weights = {str(name): w for name, w in settings.weights_for(language).items()}
+    found = Gathered()
+    question_depth = settings.question_depth * scale
+
+    def question_level(name: str, using: str, probe: Probe) -> None:
+        points = store.search(probe, question_depth, flt, fields=RANKING_FIELDS)
+        found.full |= len(points) >= question_depth
+        found.signals.append(
+            Signal(name, {question_id_of(p.payload): p.score for p in points}, weights[name])
+        )
+
+    if query.mode != "sparse" and query.dense is not None:
+        vector = query.dense.tolist()
+        if weights.get("passages", 0) > 0:
+            depth = settings.passage_depth * scale
+            points = store.search(Probe(DENSE, vector), depth, flt, fields=RANKING_FIELDS)
+            found.full |= len(points) >= depth
+            found.passages = group(points)
+            scores = {qid: passage_score(m, settings.passage_share) for qid, m in found.passages.items()}
+            found.signals.append(Signal("passages", scores, weights["passages"]))
+        if weights.get("question", 0) > 0:
+            question_level("question", QUESTION, Probe(QUESTION, vector))
+    if query.mode != "sparse" and query.whole is not None and weights.get("question_model", 0) > 0:
+        question_level("question_model", QUESTION_MODEL, Probe(QUESTION_MODEL, query.whole.tolist()))
+    if query.mode != "dense" and weights.get("bm25", 0) > 0:
+        lexical = _lexical(store, sparse, query.text, (language, sure), flt, question_depth, found)
+        scores = {
+            qid: score * (1.0 if same else settings.cross_language_weight)
+            for qid, (score, same) in lexical.items()
+        }
+        found.signals.append(Signal("bm25", scores, weights["bm25"]))
+    return found
+
+
+def _lexical(
+    store: Store,
+    sparse: SparseEncoder,
+    text: str,
+    language: tuple[str, bool],
+    flt: SearchFilter,
+    depth: int,
+    found: Gathered,
+) -> dict[str, tuple[float, bool]]:
+    """BM25 over whole questions: each question's score, and whether it is in the query's language
+    (across languages only names and figures match; the rest of BM25's evidence is noise)."""
+    name, sure = language
+    points = store.search(Probe(QUESTION_BM25, sparse=sparse.query(text, name)), depth, flt, _LEXICAL_FIELDS)
+    found.full |= len(points) >= depth
+    return {
+        question_id_of(p.payload): (p.score, not sure or language_of(p.payload) in (None, name))
+        for p in points
+    }
 
 
 def rank(
@@ -51,108 +118,34 @@ def rank(
     limit: int,
     offset: int,
     flt: SearchFilter,
-) -> list[SearchHit]:
-    """The questions from ``offset`` to ``offset + limit``, best first, each with its best passages.
+) -> tuple[list[str], dict[str, float], Gathered]:
+    """The ids of the page's questions, best first, with every fused score and what was gathered.
 
     ``settings`` is read on every call (an evaluation may sweep the weights on one service).
     """
-    ranking = _ranking(settings, sparse, query)
-    return _questions(store, ranking, limit, offset, flt, settings.passage_share)
-
-
-def _ranking(settings: Settings, sparse: SparseEncoder, query: RankQuery) -> Ranking:
-    lang = sparse.language_of(query.text, query.language)
-    terms = sparse.query(query.text, lang) if query.mode != "dense" else None
-    # Another language: BM25 weighed as in French and English, where 1:4 measured best.
-    weights = settings.hybrid_weights.get(lang, (1, 4))
-    vector = query.dense.tolist() if query.dense is not None else None
-    return Ranking(query.mode, vector, terms, weights=weights, rrf_k=settings.rrf_k)
-
-
-def _questions(
-    store: Store, ranking: Ranking, limit: int, offset: int, flt: SearchFilter, share: float
-) -> list[SearchHit]:
     wanted = offset + limit
-    # At least a fixed depth: a question's score counts its next passages among those fetched,
-    # so every page of one query must see the same passages (up to deep pages).
-    fetch = max(wanted * _OVERFETCH, ranking.depth)
+    scale = 1
     while True:
-        # Ranking needs only each passage's question and position; the payloads (texts,
-        # metadata) are read for the page's passages alone: reading them for the whole fetch
-        # was a third of a search's time at 400,000 passages (docs/performance.md).
-        points = store.search(ranking, fetch, flt, fields=RANKING_FIELDS)
-        groups = group(points, share)
-        # Fewer points than asked means the engine has no more: the groups are all there is.
-        if len(groups) >= wanted or len(points) < fetch:
-            return _hits(store, groups[offset:wanted])
-        fetch *= 4
+        found = gather(store, sparse, settings, query, flt, scale)
+        fused = fuse(found.signals, settings.fusion)
+        order = ordered(fused)
+        # A deeper page than the lists hold: fetch deeper (its scores may then shift a little).
+        if len(order) >= wanted or not found.full or scale >= _MAX_SCALE:
+            return order[offset:wanted], fused, found
+        scale *= 4
 
 
-def _hits(store: Store, groups: list[_Group]) -> list[SearchHit]:
-    payloads = store.payloads([m.id for g in groups for m in g.matched[:MAX_PASSAGES_SHOWN]])
-    hits = []
-    for g in groups:
-        # A passage deleted between the two reads is left out (its whole question, if none
-        # of its passages is left); the next search no longer ranks it.
-        shown = [m for m in g.matched[:MAX_PASSAGES_SHOWN] if m.id in payloads]
-        for m in shown:
-            m.payload = payloads[m.id]
-        if shown:
-            hits.append(g.hit(shown))
-    return hits
-
-
-@dataclass
-class _Group:
-    """A question's passages among the fetched ones, best first, and the question's score."""
-
-    question_id: str
-    score: float
-    matched: list[StoredPoint]
-
-    def hit(self, shown: list[StoredPoint]) -> SearchHit:
-        """The result, showing ``shown`` (its best passages, with their whole payloads)."""
-        passages = [matched_passage(m.payload, m.score) for m in shown]
-        summary = summary_from_payload(shown[0].payload)
-        return SearchHit(**summary, score=self.score, passages=passages)
-
-
-def group(points: list[StoredPoint], share: float = 0.0) -> list[_Group]:
-    """One group per question, best first. Its score is its best passage's, plus ``share`` of the
-    next two (a question that matches in several places ranks higher). Results are built for the
-    page only: the fetch holds a few hundred passages, a page ten questions."""
+def group(points: list[StoredPoint]) -> dict[str, list[StoredPoint]]:
+    """Each question's passages among ``points``, best first (then in the question's order)."""
     by_question: dict[str, list[StoredPoint]] = {}
-    for p in points:  # points come best first, so each list is too
+    for p in points:
         by_question.setdefault(question_id_of(p.payload), []).append(p)
-    groups = []
-    for qid, matched in by_question.items():
+    for matched in by_question.values():
         matched.sort(key=lambda m: (-m.score, position_of(m.payload)))
-        score = matched[0].score + share * sum(m.score for m in matched[1:3])
-        groups.append(_Group(qid, score, matched))
-    # Equal scores are ordered by id, so that pages never overlap.
-    return sorted(groups, key=lambda g: (-g.score, g.question_id))
+    return by_question
 
 
-class Page(NamedTuple):
-    """A page of results and the offset of the next one (None on the last page)."""
-
-    hits: list[SearchHit]
-    next_offset: int | None
-
-
-def page(fetch: Callable[[int, int], list[SearchHit]], limit: int, offset: int) -> Page:
-    """``fetch(limit, offset)``'s page, and whether a next one exists.
-
-    One hit more than asked tells whether a next page exists; at the largest limit, where one
-    more is refused, a one-hit probe of the next page does.
-    """
-    check_page(limit, offset)
-    following = offset + limit
-    if limit < MAX_LIMIT:
-        hits = fetch(limit + 1, offset)
-        more = len(hits) > limit
-        hits = hits[:limit]
-    else:
-        hits = fetch(limit, offset)
-        more = len(hits) == limit and following <= MAX_OFFSET and bool(fetch(1, following))
-    return Page(hits, following if more and following <= MAX_OFFSET else None)
+def passage_score(matched: list[StoredPoint], share: float) -> float:
+    """Its best passage's score, plus ``share`` of the next two: a question that matches in
+    several places ranks higher."""
+    return matched[0].score + share * sum(m.score for m in matched[1:3])

@@ -15,23 +15,35 @@ from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
-from semsearch import index_meta
-from semsearch.duplicates import find_duplicates
+from semsearch import index_meta, queries
+from semsearch.duplicates import closest_questions, find_duplicates
 from semsearch.embedding.cache import QueryCache
-from semsearch.embedding.loader import load_embedder, model_id
+from semsearch.embedding.loader import (
+    NO_QUESTION_MODEL,
+    load_embedder,
+    load_question_embedder,
+    model_id,
+    question_model_id,
+)
 from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
+from semsearch.labels import QUESTION as QUESTION_ASKED
+from semsearch.labels import TEXT as TEXT_ASKED
 from semsearch.labels import with_closeness
 from semsearch.models import IndexStats, Question, SearchHit
 from semsearch.passages import split_long
-from semsearch.payload import is_answer, language_of, question_from_payloads, text_of
-from semsearch.query import check_mode, check_page, query_text
-from semsearch.ranking import Page, RankQuery, page, rank
+from semsearch.payload import (
+    question_from_payloads,
+)
+from semsearch.query import check_page
+from semsearch.ranking import RankQuery, rank
+from semsearch.results import Page, hits, page
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
-from semsearch.writing import UpsertResult, Writer
+from semsearch.store.base import QUESTION, Layout
+from semsearch.writing import Encoders, UpsertResult, Writer
 
 __all__ = ["Options", "SearchService", "UpsertResult"]
 
@@ -63,7 +75,9 @@ class SearchService:
         self.sparse = SparseEncoder(settings.language, settings.bm25_avg_len)
         # Paging through a query, or asking it again, costs no forward pass.
         self.query_cache = QueryCache(settings.query_cache_size)
-        self._writer = Writer(store, self.sparse, self._writable, self.get)
+        self.whole_cache = QueryCache(settings.query_cache_size)  # the question-level model's vectors
+        self._question_embedder: Embedder | None = None
+        self._writer = Writer(store, self.sparse, self._writable, self.get, settings.title_weight)
 
     @classmethod
     def open(
@@ -109,7 +123,9 @@ class SearchService:
         new_place = (
             "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
         )
-        index_meta.check_model(self._meta(), self.model_name, self.store.location, new_place)
+        index_meta.check_model(
+            self._meta(), self.model_name, question_model_id(self.settings), self.store.location, new_place
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -123,8 +139,25 @@ class SearchService:
         index_meta.check_dimension(self._meta(), embedder.name, embedder.dimension, self.store.location)
         return embedder
 
+    @property
+    def question_embedder(self) -> Embedder | None:
+        """The question-level model (None when the index has none)."""
+        if question_model_id(self.settings) == NO_QUESTION_MODEL:
+            return None
+        if self._question_embedder is None:
+            with self._load_lock:
+                if self._question_embedder is None:
+                    self.check_model()
+                    self._question_embedder = load_question_embedder(self.settings)
+        return self._question_embedder
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.query_cache.get(text, self._embed_query)
+
+    def embed_whole(self, text: str) -> np.ndarray | None:
+        """The question-level model's vector of a text (None without one)."""
+        encoder = self.question_embedder
+        return self.whole_cache.get(text, encoder.embed_query) if encoder is not None else None
 
     def _embed_query(self, text: str) -> np.ndarray:
         embedder = self.embedder
@@ -141,13 +174,17 @@ class SearchService:
         with self._write_lock:
             return self._writer.upsert(questions)
 
-    def _writable(self) -> Embedder:
-        """The embedder, once the index exists for it (its model recorded, its collection made)."""
-        embedder = self.embedder
+    def _writable(self) -> Encoders:
+        """The encoders, once the index exists for them (models recorded, collection made)."""
+        embedder, question = self.embedder, self.question_embedder
+        question_dimension = question.dimension if question is not None else None
         if self._meta() is None:
-            self.store.write_meta(index_meta.new_meta(embedder.name, embedder.dimension))
-        self.store.ensure_collection(embedder.dimension)
-        return embedder
+            self._known_meta = index_meta.new_meta(
+                embedder.name, embedder.dimension, question_model_id(self.settings), question_dimension
+            )
+            self.store.write_meta(self._known_meta)
+        self.store.ensure_collection(Layout(embedder.dimension, question_dimension))
+        return Encoders(embedder, question)
 
     def delete(self, question_id: str) -> None:
         with self._write_lock:
@@ -169,15 +206,11 @@ class SearchService:
         mode: str | None = None,
         label: bool = True,
     ) -> list[SearchHit]:
-        """Questions closest to a text; ``label=False`` skips the similarity and precedent label
-        (one engine query per page, which rankings do not need: evaluations use it)."""
-        text = query_text(query, self.settings.max_query_chars)
+        """Questions closest to a text; ``label=False`` skips the precedent labels (rankings do not
+        need them: evaluations use it)."""
         check_page(limit, offset)
-        self.check_model()
-        chosen = check_mode(mode or self.settings.search_mode)
-        dense = self.embed_query(text) if chosen != "sparse" else None
-        hits = self._rank(RankQuery(chosen, text, dense), limit, offset, flt or SearchFilter())
-        return self._labelled(hits, [dense.tolist()] if dense is not None and label else [])
+        ranked = self.text_query(query, mode)
+        return self._page(ranked, limit, offset, flt or SearchFilter(), about_question=False, label=label)
 
     def related(
         self,
@@ -188,21 +221,28 @@ class SearchService:
         mode: str | None = None,
         label: bool = True,
     ) -> list[SearchHit]:
-        """Questions close to an indexed one (itself excluded), from its stored vectors and text."""
+        """Questions close to an indexed one (itself excluded)."""
         check_page(limit, offset)
-        chosen = check_mode(mode or self.settings.search_mode)
-        points = self.store.question_points(question_id, with_vectors=True)
-        if not points:
-            raise NotFoundError(f"no question with id '{question_id}' in the index")
-        asked = [p for p in points if not is_answer(p.payload)]
-        centroid = np.mean(np.asarray([p.vector for p in asked if p.vector], dtype=np.float32), axis=0)
-        centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-        text = " ".join(text_of(p.payload) for p in asked)
-        query = RankQuery(chosen, text, centroid, language_of(points[0].payload))
+        ranked = self.question_query(question_id, mode)
         base = flt or SearchFilter()
         scoped = SearchFilter(**{**base.__dict__, "exclude_question": question_id})
-        hits = self._rank(query, limit, offset, scoped)
-        return self._labelled(hits, [p.vector for p in asked if p.vector] if label else [])
+        return self._page(ranked, limit, offset, scoped, about_question=True, label=label)
+
+    def text_query(self, query: str, mode: str | None = None, whole: bool | None = None) -> RankQuery:
+        return queries.text_query(self, query, mode, whole)
+
+    def question_query(
+        self, question_id: str, mode: str | None = None, whole: bool | None = None
+    ) -> RankQuery:
+        return queries.question_query(self, question_id, mode, whole)
+
+    def _page(
+        self, query: RankQuery, limit: int, offset: int, flt: SearchFilter, about_question: bool, label: bool
+    ) -> list[SearchHit]:
+        ids, fused, _ = rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
+        found = hits(self.store, ids, fused, query, about_question)
+        asked = QUESTION_ASKED if about_question else TEXT_ASKED
+        return with_closeness(found, self.settings.closeness_thresholds, asked) if label else found
 
     def search_page(self, query: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]) -> Page:
         """:meth:`search`'s page and the offset of the next one (None on the last page)."""
@@ -214,19 +254,16 @@ class SearchService:
         """:meth:`related`'s page and the offset of the next one (None on the last page)."""
         return page(lambda n, skip: self.related(question_id, n, skip, **options), limit, offset)
 
-    def _rank(self, query: RankQuery, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
-        return rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
-
-    def _labelled(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
-        return with_closeness(self.store, hits, probes, self.settings.closeness_thresholds)
-
     def duplicates(self, threshold: float | None = None, neighbours: int = 5) -> list[list[SearchHit]]:
-        """Groups of near-duplicate questions: each question's closest ones with a similarity at
-        or above ``threshold`` (default: the 'same question' threshold), joined transitively."""
+        """Groups of near-duplicate questions: each question's closest ones by their title-and-
+        question vectors with a cosine at or above ``threshold`` (default: the 'same question'
+        threshold), joined transitively."""
+        self.check_model()
+        vectors = self.store.head_vectors(QUESTION)
         return find_duplicates(
             self.store.heads(None),
-            lambda qid: self.related(qid, limit=neighbours, mode="dense"),
-            self.settings.closeness_thresholds,
+            lambda qid, heads: closest_questions(self.store, qid, vectors.get(qid), heads, neighbours),
+            self.settings.closeness_thresholds[QUESTION_ASKED],
             threshold,
         )
 

@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from semsearch.query import SearchMode
+from semsearch.fusion import Normalisation
+from semsearch.query import DEFAULT_FUSION_WEIGHTS, SearchMode, SignalName
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "multilingual-e5-small"
+DEFAULT_QUESTION_MODEL = "use-multilingual-v3"
 Encoder = Literal["auto", "torch", "onnx", "onnx-int8"]
 
 
@@ -24,8 +26,20 @@ class Settings(BaseSettings):
     )
     model: str = Field(
         default=DEFAULT_MODEL,
-        description="Embedding model: the bundled default, any sentence-transformers name or path, "
-        "or 'fake' / 'fake:DIM' (a tiny deterministic embedder for tests and demos).",
+        description="Embedding model of the passages: 'multilingual-e5-small' (bundled, the default), "
+        "'all-MiniLM-L6-v2' (bundled, English), any sentence-transformers name or path, or "
+        "'fake' / 'fake:DIM' (a tiny deterministic embedder for tests and demos).",
+    )
+    question_model: str | None = Field(
+        default=None,
+        description="Model of the question-level vector (one per question): "
+        "'use-multilingual-v3' (bundled), 'none', or 'fake:DIM'. Unset: use-multilingual-v3, or "
+        "fake:32 when the model is a fake one.",
+    )
+    prompts: dict[str, str] | None = Field(
+        default=None,
+        description='Texts put before queries and passages, e.g. {"query": "query: ", "document": '
+        "\"passage: \"}; unset: the model's own (and e5's prefixes for an e5 model that saves none).",
     )
     device: str = Field(default="cpu", description="Torch device for the model.")
     encoder: Encoder = Field(
@@ -47,7 +61,9 @@ class Settings(BaseSettings):
     )
     api_key: str | None = Field(default=None, description="Key required by the API's write routes.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
-    max_query_chars: int = Field(default=4000, ge=10, description="Longest query accepted.")
+    max_query_chars: int = Field(
+        default=10_000, ge=10, description="Longest query accepted (a whole question)."
+    )
     max_body_bytes: int = Field(default=5_000_000, ge=1000, description="Largest request body accepted.")
     rate_limit_per_second: float = Field(
         default=20.0, ge=0, description="Requests a second per client address (0: no limit)."
@@ -64,24 +80,53 @@ class Settings(BaseSettings):
         description="BM25 language (stemmer, stop words): 'auto' (a question's own, else detected), "
         "'fr', 'en'…",
     )
-    hybrid_weights: dict[str, tuple[int, int]] = Field(
-        default_factory=lambda: {"fr": (1, 4), "en": (1, 4)},
-        description="RRF weights (dense, BM25) per language, whole numbers, chosen by measurement.",
+    title_weight: int = Field(
+        default=2, ge=1, le=10, description="How many times a title counts in its question's BM25."
     )
-    rrf_k: int = Field(default=30, ge=1, description="The k of reciprocal rank fusion.")
-    bm25_avg_len: float = Field(default=40.0, gt=0, description="Average passage length (terms) for BM25.")
+    bm25_avg_len: float = Field(
+        default=150.0, gt=0, description="Average question length (distinct terms) for the question BM25."
+    )
     passage_share: float = Field(
-        default=0.2, ge=0, le=1, description="A question's score: best passage + this share of the next two."
+        default=0.5, ge=0, le=1, description="A question's passage score: best + this share of the next two."
+    )
+    fusion_weights: dict[str, dict[SignalName, float]] = Field(
+        default_factory=lambda: {lang: dict(w) for lang, w in DEFAULT_FUSION_WEIGHTS.items()},
+        description="Per query language ('default': any other), the weight of each signal in a "
+        "question's fused score: bm25, passages, question, question_model (docs/evaluation.md).",
+    )
+    fusion: Normalisation = Field(
+        default="z", description="How each signal's scores are normalised before they are summed: z, minmax."
+    )
+    passage_depth: int = Field(
+        default=200, ge=10, le=5000, description="Passages fetched by the passage signal."
+    )
+    question_depth: int = Field(
+        default=100, ge=10, le=2000, description="Questions fetched by each question-level signal."
+    )
+    cross_language_weight: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="BM25 evidence from a question in another language than the query's counts this much "
+        "(names and figures still match across languages; the rest is noise).",
     )
 
-    closeness_thresholds: dict[str, dict[str, float]] = Field(
-        # Fitted per language (the same model gives French texts lower cosines), see
-        # docs/evaluation.md; another language uses the English ones.
+    closeness_thresholds: dict[str, dict[str, dict[str, float]]] = Field(
+        # Fitted per language on judged data (docs/evaluation.md); another language uses the
+        # English ones. A text's similarity (query to its best passage) and a question's (two
+        # questions' title-and-question vectors) are cosines on different scales: two tables.
         default_factory=lambda: {
-            "fr": {"same question": 0.95, "closely related": 0.67, "same topic": 0.60},
-            "en": {"same question": 0.97, "closely related": 0.80, "same topic": 0.65},
+            "text": {
+                "fr": {"same question": 0.93, "closely related": 0.89, "same topic": 0.875},
+                "en": {"same question": 0.93, "closely related": 0.89, "same topic": 0.875},
+            },
+            "question": {
+                "fr": {"same question": 0.985, "closely related": 0.975, "same topic": 0.97},
+                "en": {"same question": 0.985, "closely related": 0.975, "same topic": 0.97},
+            },
         },
-        description="Per language, the similarity from which a result gets each precedent label.",
+        description="For a text ('text') and for a question ('question'), per language, the "
+        "similarity from which a result gets each precedent label.",
     )
 
     # -- a Qdrant server or cluster instead of the embedded engine --------------------------
@@ -103,6 +148,32 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("SEMSEARCH_MODEL is empty")
         return value.strip()
+
+    @field_validator("fusion_weights")
+    @classmethod
+    def _default_weights(
+        cls, value: dict[str, dict[SignalName, float]]
+    ) -> dict[str, dict[SignalName, float]]:
+        if "default" not in value:
+            raise ValueError("SEMSEARCH_FUSION_WEIGHTS needs a 'default' entry (the weights of any language)")
+        if any(w < 0 for weights in value.values() for w in weights.values()):
+            raise ValueError("SEMSEARCH_FUSION_WEIGHTS: weights must be 0 or more")
+        return value
+
+    @field_validator("closeness_thresholds")
+    @classmethod
+    def _both_tables(
+        cls, value: dict[str, dict[str, dict[str, float]]]
+    ) -> dict[str, dict[str, dict[str, float]]]:
+        if set(value) != {"text", "question"} or not all(value.values()):
+            raise ValueError(
+                "SEMSEARCH_CLOSENESS_THRESHOLDS needs a 'text' and a 'question' table, each by language"
+            )
+        return value
+
+    def weights_for(self, language: str) -> dict[SignalName, float]:
+        """The fusion weights of a query language (a signal left out weighs 0)."""
+        return self.fusion_weights.get(language, self.fusion_weights["default"])
 
     @field_validator("api_key")
     @classmethod

@@ -1,4 +1,5 @@
-"""BM25 sparse vectors, language-aware, so exact terms (programme names, places, acronyms) count.
+"""BM25 sparse vectors of whole questions, language-aware, so exact terms (programme names, places,
+acronyms) count.
 
 ``qdrant_edge.Bm25`` produces the same token ids as Qdrant's server-side BM25, so one encoder
 serves both backends; the IDF part is applied by the engine (the sparse vector's IDF modifier).
@@ -81,15 +82,34 @@ _STOPWORDS = {
         "their",
     },
 }
+# Only words no other list has ('en', 'in', 'de', 'die' are in several languages).
+_STOPWORDS["nl"] = set(
+    "het een van dat voor met zijn niet aan ook als bij door wordt worden naar hoe welke deze nog "
+    "heeft hebben kan over uit wij uw".split()
+)
+_STOPWORDS["de"] = set(
+    "der das und ist nicht mit von dem zu auf für sich auch eine ein wird werden wie welche im noch "
+    "hat".split()
+)
 _WORD = re.compile(r"[^\W\d_]+")
+# Stop words needed before a text's language counts as known (a few words prove nothing).
+_CONFIDENT = 3
+
+
+def detect(text: str, default: str = "fr") -> tuple[str, bool]:
+    """The language from stop-word counts (enough for parliamentary prose, and instant), and
+    whether the text says enough to be sure of it."""
+    words = [w.lower() for w in _WORD.findall(text[:4000])]
+    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
+    ranked = sorted(counts, key=lambda lang: -counts[lang])
+    best, second = counts[ranked[0]], counts[ranked[1]]
+    if best == 0:
+        return default, False
+    return ranked[0], best >= _CONFIDENT and best >= 2 * second
 
 
 def detect_language(text: str, default: str = "fr") -> str:
-    """French or English from stop-word counts: enough for parliamentary prose, and instant."""
-    words = [w.lower() for w in _WORD.findall(text[:4000])]
-    counts = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    return best if counts[best] > 0 else default
+    return detect(text, default)[0]
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,15 @@ class SparseEncoder:
         if declared and declared in LANGUAGES:
             return declared
         return detect_language(text)
+
+    def query_language(self, text: str, declared: str | None = None) -> tuple[str, bool]:
+        """A query's language, and whether it is known for sure (a question's own, or a text with
+        enough stop words): the ranking then discounts matches in other languages."""
+        if self.language != "auto":
+            return self.language, False
+        if declared and declared in LANGUAGES:
+            return declared, True
+        return detect(text)
 
     def document(self, text: str, language: str) -> Sparse:
         vector = _model(language, self.avg_len).embed_document(text)

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
 
 from semsearch.embedding.protocol import Embedder
 from semsearch.ids import point_id
 from semsearch.models import Question
 from semsearch.passages import build_passages
-from semsearch.payload import Payload, is_head, is_id_derived, passage_payload, source_hashes, stored_answer
+from semsearch.payload import (
+    Payload,
+    is_answer,
+    is_head,
+    is_id_derived,
+    passage_payload,
+    source_hashes,
+    stored_answer,
+    text_of,
+)
 from semsearch.sparse import SparseEncoder
-from semsearch.store.base import PointData, Store
+from semsearch.store.base import QUESTION, QUESTION_MODEL, PointData, Store
 
 
 @dataclass
@@ -44,17 +56,24 @@ def _record_richness(q: Question) -> tuple[bool, int]:
     return q.answered, sum(map(len, q.answer))
 
 
+class Encoders(NamedTuple):
+    passages: Embedder
+    question: Embedder | None  # the question-level model, when the index has one
+
+
 class Writer:
     def __init__(
         self,
         store: Store,
         sparse: SparseEncoder,
-        prepare: Callable[[], Embedder],
+        prepare: Callable[[], Encoders],
         read: Callable[[str], Question],
+        title_weight: int = 1,
     ) -> None:
         self.store = store
         self.sparse = sparse
-        self._prepare = prepare  # the embedder, once the index exists for it
+        self.title_weight = title_weight
+        self._prepare = prepare  # the encoders, once the index exists for them
         self._read = read  # an indexed question, whole
 
     def upsert(self, questions: Sequence[Question]) -> UpsertResult:
@@ -113,37 +132,60 @@ class Writer:
             return _Write(qid, page, page.content_hash(), hashes, updated=False, replaces=other)
         return _Write(qid, q, digest, hashes, updated=False, replaces=other)
 
-    def _points(self, writes: list[_Write], embedder: Embedder) -> tuple[list[PointData], list[str]]:
-        """Every passage of the writes as a point (vector still empty), and the texts to embed."""
-        points: list[PointData] = []
-        texts: list[str] = []
+    def _points(self, writes: list[_Write], embedder: Embedder) -> list[list[PointData]]:
+        """Every passage of each write as a point (vectors still empty)."""
+        points: list[list[PointData]] = []
         for w in writes:
-            language = self.sparse.language_of(
-                " ".join([w.question.title, *w.question.question]), w.question.language
-            )
             payload_question = w.question.model_copy(
-                update={"id": w.qid if w.question.id else None, "language": w.question.language or language}
+                update={"id": w.qid if w.question.id else None, "language": self._language(w.question)}
             )
-            for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens):
-                payload = passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid)
-                sparse = self.sparse.document(p.text, language)
-                points.append(PointData(point_id(w.qid, p.position), [], payload, sparse))
-                texts.append(p.text)
-        return points, texts
+            points.append(
+                [
+                    PointData(
+                        point_id(w.qid, p.position),
+                        [],
+                        passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid),
+                    )
+                    for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens)
+                ]
+            )
+        return points
+
+    def _language(self, q: Question) -> str:
+        return q.language or self.sparse.language_of(" ".join([q.title, *q.question]), q.language)
+
+    def _embed(self, writes: list[_Write], encoders: Encoders) -> list[PointData]:
+        """The writes' points with their vectors; each head also gets the question-level ones."""
+        per_write = self._points(writes, encoders.passages)
+        flat = [p for points in per_write for p in points]
+        # One call for the whole batch: the encoder sorts it by length, so its forward passes
+        # pad little. (Writing while the next chunk was embedded measured slower here: ONNX
+        # Runtime already keeps both cores busy; see docs/performance.md.)
+        vectors = encoders.passages.embed_documents([text_of(p.payload) for p in flat])
+        for point, vector in zip(flat, vectors, strict=True):
+            point.vector = vector.tolist()
+        wholes = (
+            encoders.question.embed_documents([whole_text(w.question) for w in writes])
+            if encoders.question is not None
+            else None
+        )
+        for n, (w, points) in enumerate(zip(writes, per_write, strict=True)):
+            head = points[0]
+            asked = np.asarray([p.vector for p in points if not is_answer(p.payload)], dtype=np.float32)
+            mean = asked.mean(axis=0)
+            head.extra[QUESTION] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()
+            if wholes is not None:
+                head.extra[QUESTION_MODEL] = wholes[n].tolist()
+            lexical = whole_text(w.question, self.title_weight)
+            head.sparse = self.sparse.document(lexical, self._language(w.question))
+        return flat
 
     def _write(self, writes: list[_Write], result: UpsertResult) -> None:
-        embedder = self._prepare()
-        points, texts = self._points(writes, embedder)
+        points = self._embed(writes, self._prepare())
         # The head (a question's first passage) carries the hashes that say "already indexed", so
         # it is written last: new passages first, then the old ones and any replaced page deleted,
         # then the head. A crash at any step leaves the old head, the re-run sees the question as
         # changed and does it all again; nothing stale or duplicated can be left behind.
-        # One call for the whole batch: the encoder sorts it by length, so its forward passes pad
-        # little. (Writing while the next chunk was embedded measured slower here: ONNX Runtime
-        # already keeps both cores busy; see docs/performance.md.)
-        vectors = embedder.embed_documents(texts)
-        for point, vector in zip(points, vectors, strict=True):
-            point.vector = vector.tolist()
         self.store.upsert([p for p in points if not is_head(p.payload)])
         for w in writes:
             self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
@@ -153,3 +195,9 @@ class Writer:
         for w in writes:
             (result.updated if w.updated else result.added).append(w.qid)
         result.passages += len(points)
+
+
+def whole_text(q: Question, title_weight: int = 1) -> str:
+    """A question as one text: its title (``title_weight`` times: titles say what a question is
+    about in a few words), its paragraphs and its answer's."""
+    return " ".join([q.title] * title_weight + list(q.question) + list(q.answer))

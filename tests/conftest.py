@@ -60,4 +60,4 @@ def make_question() -> Callable[..., Question]:
 def real_embedder() -> Any:
     from semsearch.embedding.loader import load_embedder
 
-    return load_embedder(Settings(model="all-MiniLM-L6-v2", _env_file=None))  # type: ignore[call-arg]
+    return load_embedder(Settings(_env_file=None))  # type: ignore[call-arg]  # the default model

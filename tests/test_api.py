@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from semsearch.errors import StoreUnavailableError
 from semsearch.models import Question, SearchHit
-from semsearch.ranking import page
+from semsearch.results import page
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from tests.support.api import API_KEY, GatedEmbedder, running

@@ -412,8 +412,8 @@ LONG = "primes " * 15_000  # 105 kB
     ("args", "stdin", "message"),
     [
         (["search", "   \t  "], None, "the query is empty"),
-        (["search", LONG], None, "the query has 104999 characters; the limit is 4000"),
-        (["search", "-"], LONG, "the query has 104999 characters; the limit is 4000"),
+        (["search", LONG], None, "the query has 104999 characters; the limit is 10000"),
+        (["search", "-"], LONG, "the query has 104999 characters; the limit is 10000"),
         (["search", "primes", "--from", "2023-02-30"], None, "--from: '2023-02-30' is not a date"),
         (["search", "primes", "--to", "1e9"], None, "--to: '1e9' is not a date"),
         (["search", "primes", "--before", ""], None, "--before: '' is not a date"),
@@ -526,7 +526,7 @@ def test_a_real_server_answers_a_100_kb_query_with_one_line(api: tuple[Settings,
         port = int(base.rsplit(":", 1)[1])
         status, body = _raw_get(port, b"/search?q=" + b"primes%20" * 11_500)  # 103.5 kB of URL
         assert status == 422
-        assert json.loads(body) == {"detail": "the query has 80499 characters; the limit is 4000"}
+        assert json.loads(body) == {"detail": "the query has 80499 characters; the limit is 10000"}
         status, body = _raw_get(port, b"/search?q=primes")
         assert status == 200 and json.loads(body)["results"]
 

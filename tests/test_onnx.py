@@ -18,12 +18,13 @@ import numpy as np
 import pytest
 
 from semsearch.embedding import loader as loader_module
+from semsearch.embedding.bundled import minilm_folder
 from semsearch.embedding.cache import QueryCache
 from semsearch.embedding.loader import load_embedder
 from semsearch.embedding.onnx_check import check_texts
 from semsearch.embedding.onnx_encoder import OnnxEmbedder, read_pipeline
 from semsearch.embedding.onnx_export import REPORT, ensure_export, export_folder, is_ready
-from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
+from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder
 from semsearch.errors import ConfigError, ModelLoadError
 from tests.support.paths import ROOT
 
@@ -48,7 +49,7 @@ def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def exported(cache_home: Path) -> Path:
     os.environ["HF_HUB_OFFLINE"] = "1"  # the export must never need the hub
-    return ensure_export(MODEL, Path(bundled_model_path()), cache_home / "semsearch" / "onnx")
+    return ensure_export(MODEL, minilm_folder(), cache_home / "semsearch" / "onnx")
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +203,7 @@ def test_two_processes_exporting_at_once_export_once(tmp_path: Path, monkeypatch
         return {}
 
     monkeypatch.setattr("semsearch.embedding.onnx_export.export_model", fake_export)
-    source, root = Path(bundled_model_path()), tmp_path / "onnx"
+    source, root = minilm_folder(), tmp_path / "onnx"
     folders: list[Path] = []
     threads = [
         threading.Thread(target=lambda: folders.append(ensure_export(MODEL, source, root))) for _ in range(2)
@@ -223,7 +224,7 @@ def test_a_failed_export_leaves_nothing_half_written(tmp_path: Path, monkeypatch
     monkeypatch.setattr("semsearch.embedding.onnx_export.export_model", broken)
     root = tmp_path / "onnx"
     with pytest.raises(ModelLoadError, match="exporter crashed"):
-        ensure_export(MODEL, Path(bundled_model_path()), root)
+        ensure_export(MODEL, minilm_folder(), root)
     assert [p for p in root.iterdir() if p.is_dir()] == []
 
 
@@ -238,14 +239,18 @@ def test_the_encoder_setting_is_checked(
     encoder: str, model: str, error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=message):
-        load_embedder(SimpleNamespace(model=model, device="cpu", encoder=encoder))  # type: ignore[arg-type]
+        load_embedder(SimpleNamespace(model=model, device="cpu", encoder=encoder, prompts=None))  # type: ignore[arg-type]
 
 
 def test_auto_falls_back_to_torch_when_onnx_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[str] = []
-    monkeypatch.setattr(loader_module, "SentenceTransformerEmbedder", lambda name, device: made.append(name))
-    load_embedder(SimpleNamespace(model="some-org/hub-only-model", device="cpu", encoder="auto"))  # type: ignore[arg-type]
-    load_embedder(SimpleNamespace(model=MODEL, device="cuda", encoder="auto"))  # type: ignore[arg-type]
+    monkeypatch.setattr(
+        loader_module, "SentenceTransformerEmbedder", lambda name, device, prompts: made.append(name)
+    )
+    load_embedder(
+        SimpleNamespace(model="some-org/hub-only-model", device="cpu", encoder="auto", prompts=None)
+    )  # type: ignore[arg-type]
+    load_embedder(SimpleNamespace(model=MODEL, device="cuda", encoder="auto", prompts=None))  # type: ignore[arg-type]
     assert made == ["some-org/hub-only-model", MODEL]
 
 

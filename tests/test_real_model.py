@@ -1,4 +1,4 @@
-"""The few tests that load the real model (all-MiniLM-L6-v2 from the bundled package)."""
+"""The few tests that load the real models (the default: multilingual-e5-small and USE, bundled)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ SAMPLE_DIR = SAMPLES / "wallonia"
 
 
 def test_the_bundled_model_loads_offline_and_ranks_sensibly(real_embedder: Any) -> None:
-    assert real_embedder.dimension == 384 and real_embedder.max_tokens == 256
+    assert real_embedder.dimension == 384 and real_embedder.max_tokens == 512
     docs = real_embedder.embed_documents(
         [
             "Les primes à la rénovation des logements sont payées avec retard.",

@@ -26,7 +26,7 @@ from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store import open_store, remove_store
-from semsearch.store.base import Ranking
+from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, Probe
 from tests.support.congruence import (
     FUSED_TOLERANCE,
     QUERIES,
@@ -167,21 +167,53 @@ def store_level(settings: Settings, make_question: MakeQ) -> Any:
         vector = svc.embed_query(QUERIES[0]).tolist()
     store = open_store(settings)
     try:
-        dense = Ranking("dense", vector)
+        dense = Probe(DENSE, vector)
         hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), p.id))
         points = store.question_points("3", with_vectors=True)
         assert len(hits) == store.count() and hits[0].score > hits[-1].score
+        heads = store.head_vectors(QUESTION)
+        # The question-level vectors are on the heads alone: each probe of one finds questions.
+        sparse = svc.sparse.query(QUERIES[0], "fr")
+        by_question = [
+            [(p.payload["question_id"], p.score) for p in store.search(probe, 100, SearchFilter())]
+            for probe in (
+                Probe(QUESTION, vector),
+                Probe(QUESTION_MODEL, heads["0"][:32]),
+                Probe(QUESTION_BM25, sparse=sparse),
+            )
+        ]
         seen: list[Any] = [
             [(p.id, p.score) for p in hits],
             sorted(store.heads(["1", "5", "nope"])),
             store.find_natural_key(points[0].payload["natural_key"]),
-            [(p.id, p.vector) for p in points],
+            [(p.id, p.vector, p.vectors) for p in points],
             [store.count(flt, heads_only) for flt, _ in FILTERS for heads_only in (False, True)],
+            sorted(heads.items()),
+            by_question,
         ]
     finally:
         store.close()
     assert seen[2] == "3" and seen[1] == ["1", "5"]
+    assert len(heads) == 12 and all(len(found) == 12 for found in by_question[:2])
+    assert {qid for qid, _ in by_question[2]} < set(heads) and by_question[2]  # BM25: the ones with a word
+    assert set(points[0].vectors) == {QUESTION, QUESTION_MODEL} and not points[1].vectors
     return seen
+
+
+def ties_by_id(settings: Settings, make_question: MakeQ) -> Any:
+    """One text sent to several ministers ties on every signal: the page orders it by question id,
+    the same on both engines (ranks 3-5 of French searches once differed between them)."""
+    same = {"title": "Le même texte envoyé à plusieurs ministres", "question": ["Un paragraphe identique."]}
+    copies = [make_question(n, addressee=f"MINISTRE {n}", **same) for n in (12, 3, 40, 7)]
+    with SearchService.open(settings) as svc:
+        svc.upsert([*corpus(make_question, 10), *copies])
+        found = [
+            observe(svc.search("même texte envoyé à plusieurs ministres", limit=10, mode=m))
+            for m in ("hybrid", "dense", "sparse")
+        ]
+    for hits in found:
+        assert [h[0] for h in hits[:4]] == ["12", "3", "40", "7"], hits  # ids sort as text
+    return found
 
 
 def model_mismatch(settings: Settings, make_question: MakeQ) -> Any:
@@ -220,6 +252,7 @@ SCENARIOS = [
     replace_and_delete,
     page_without_id_merges,
     store_level,
+    ties_by_id,
     model_mismatch,
     rebuild_starts_empty,
 ]
@@ -243,7 +276,13 @@ def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ
     with closing(QdrantClient(url=qdrant_url, check_compatibility=False)) as client:
         info = client.get_collection(settings.collection)
     # Sparse vectors are indexed as they are written; the dense ones get no HNSW graph at this
-    # size, so the count is the passages' sparse vectors alone.
-    assert info.points_count == passages and info.indexed_vectors_count == passages
+    # size, so the count is the heads' question-level BM25 vectors alone.
+    assert info.points_count == passages and info.indexed_vectors_count == 30
     assert set(info.payload_schema) >= {"question_id", "state", "position", "date_asked"}
-    assert info.config.metadata == {"model": "fake:64", "dimension": 64, "schema": 2}
+    assert info.config.metadata == {
+        "model": "fake:64",
+        "dimension": 64,
+        "question_model": "fake:32",
+        "question_dimension": 32,
+        "schema": 3,
+    }

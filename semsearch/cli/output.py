@@ -17,7 +17,7 @@ from semsearch.models import IndexStats, Question, QuestionSummary, SearchHit
 if TYPE_CHECKING:
     from indexer.pipeline import IndexSummary
     from semsearch.evaluation import Report
-    from semsearch.ranking import Page
+    from semsearch.results import Page
 
 
 def json_lines(items: Sequence[BaseModel]) -> str:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from semsearch.embedding.prompts import Prompts, resolve
 from semsearch.errors import ModelLoadError
 
 FP32_FILE = "model.onnx"
@@ -144,14 +145,23 @@ def session_options(spinning: bool, threads: int | None = None) -> Any:
 class OnnxEmbedder:
     """The ``Embedder`` protocol over an exported folder (see ``semsearch.embedding.onnx_export``)."""
 
-    def __init__(self, folder: Path, name: str, quantized: bool = False, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        name: str,
+        quantized: bool = False,
+        threads: int | None = None,
+        prompts: Mapping[str, str] | None = None,
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.name = name
         self.folder = folder
         self.quantized = quantized
-        self.pipeline = read_pipeline(folder)
+        pipeline = read_pipeline(folder)
+        chosen = resolve(name, Prompts(pipeline.query_prompt, pipeline.document_prompt), prompts)
+        self.pipeline = replace(pipeline, query_prompt=chosen.query, document_prompt=chosen.document)
         self.max_tokens = self.pipeline.max_seq_length
         self._model_file = str(folder / (INT8_FILE if quantized else FP32_FILE))
         self._threads = threads

@@ -84,7 +84,7 @@ def is_ready(folder: Path) -> bool:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # blocks: the second process waits, then finds it done
@@ -99,7 +99,7 @@ def ensure_export(name: str, source: Path, root: Path | None = None) -> Path:
     folder = export_folder(name, source, root)
     if is_ready(folder):
         return folder
-    with _locked(folder.with_name(folder.name + ".lock")):
+    with locked(folder.with_name(folder.name + ".lock")):
         if is_ready(folder):
             return folder
         logger.warning("exporting model '%s' to ONNX, once (about a minute) ...", name)

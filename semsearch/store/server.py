@@ -24,16 +24,16 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.settings import Settings
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint
+from semsearch.store.base import DENSE, Layout, PointData, Probe, StoredPoint
 from semsearch.store.server_calls import Missing, attempt
 from semsearch.store.server_models import (
     PAYLOAD_SCHEMA,
     SPARSE_VECTORS,
-    dense_of,
     filter_of,
     nearest,
     point_data,
     to_server_filter,
+    vectors_config,
     vectors_of,
 )
 
@@ -119,12 +119,13 @@ class ServerStore:
         self._write("write the index metadata", update)
 
     # -- writing --------------------------------------------------------------------------
-    def ensure_collection(self, dimension: int) -> None:
+    def ensure_collection(self, layout: Layout) -> None:
         if self._exists and self._pending_meta is None:
             return
         info = self._info()
+        dimension = layout.dimension
         if info is None:
-            self._create(dimension)
+            self._create(layout)
         else:
             vectors = info.config.params.vectors
             size = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else None
@@ -143,12 +144,12 @@ class ServerStore:
         self._pending_meta = None
         self._exists = True
 
-    def _create(self, dimension: int) -> None:
+    def _create(self, layout: Layout) -> None:
         def create() -> None:
             try:
                 self.client.create_collection(
                     self.collection,
-                    vectors_config={DENSE: m.VectorParams(size=dimension, distance=m.Distance.COSINE)},
+                    vectors_config=vectors_config(layout),
                     sparse_vectors_config=SPARSE_VECTORS or None,
                     metadata=self._pending_meta,
                     shard_number=self.settings.shard_number,
@@ -192,14 +193,13 @@ class ServerStore:
     def _scroll(
         self, flt: m.Filter | None, with_vectors: bool = False, page: int = _SCROLL_PAGE
     ) -> Iterator[list[StoredPoint]]:
-        vectors = [DENSE] if with_vectors else False
         offset: Any = None
         while True:
             read = partial(
-                self.client.scroll, self.collection, flt, page, offset=offset, with_vectors=vectors
+                self.client.scroll, self.collection, flt, page, offset=offset, with_vectors=with_vectors
             )
             records, offset = self._read("read points", read, _NO_PAGE)
-            yield [StoredPoint(str(r.id), dict(r.payload or {}), vector=dense_of(r.vector)) for r in records]
+            yield [_stored(point_data(r)) for r in records]
             if offset is None:
                 return
 
@@ -207,9 +207,7 @@ class ServerStore:
         """Every point with its vectors, a page at a time (to copy this collection elsewhere)."""
         offset: Any = None
         while True:
-            read = partial(
-                self.client.scroll, self.collection, None, batch, offset=offset, with_vectors=[DENSE, SPARSE]
-            )
+            read = partial(self.client.scroll, self.collection, None, batch, offset=offset, with_vectors=True)
             records, offset = self._read("read points", read, _NO_PAGE)
             yield [point_data(r) for r in records]
             if offset is None:
@@ -220,6 +218,28 @@ class ServerStore:
             return {}
         pages = self._scroll(filter_of(cond.heads_conditions(question_ids)))
         return {question_id_of(p.payload): p.payload for page in pages for p in page}
+
+    def head_vectors(self, name: str) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        offset: Any = None
+        heads = filter_of(cond.heads_conditions(None))
+        while True:
+            read = partial(
+                self.client.scroll,
+                self.collection,
+                heads,
+                _SCROLL_PAGE,
+                offset=offset,
+                with_payload=list(QUESTION_FIELDS),
+                with_vectors=[name],
+            )
+            records, offset = self._read("read points", read, _NO_PAGE)
+            for r in records:
+                vector = r.vector.get(name) if isinstance(r.vector, dict) else None
+                if isinstance(vector, list) and r.payload:
+                    found[question_id_of(r.payload)] = [float(x) for x in vector]  # type: ignore[arg-type]
+            if offset is None:
+                return found
 
     def find_natural_key(self, key: str) -> str | None:
         flt = filter_of(cond.natural_key_conditions(key))
@@ -238,25 +258,21 @@ class ServerStore:
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def search(
-        self, ranking: Ranking, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
+        self, probe: Probe, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
     ) -> list[StoredPoint]:
-        branches = ranking.branches()
-        if not branches:
+        if probe.empty:
             return []
-        where = to_server_filter(flt)
         payload: bool | list[str] = list(fields) if fields is not None else True
-        if len(branches) == 1:
-            vector, using = nearest(ranking, branches[0])
-            query = partial(self.client.query_points, self.collection, vector, using=using, limit=limit)
-        else:
-            depth = ranking.prefetch(limit)
-            prefetch = [
-                m.Prefetch(query=vector, using=using, limit=depth, filter=where)
-                for vector, using in (nearest(ranking, b) for b in ranking.fused())
-            ]
-            fusion = m.RrfQuery(rrf=m.Rrf(k=ranking.rrf_k))
-            query = partial(self.client.query_points, self.collection, fusion, prefetch=prefetch, limit=limit)
-        response = self._read("search", partial(query, query_filter=where, with_payload=payload), None)
+        query = partial(
+            self.client.query_points,
+            self.collection,
+            nearest(probe),
+            using=probe.using,
+            limit=limit,
+            query_filter=to_server_filter(flt),
+            with_payload=payload,
+        )
+        response = self._read("search", query, None)
         hits = response.points if response is not None else []
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
@@ -267,3 +283,7 @@ class ServerStore:
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
         count = partial(self.client.count, self.collection, to_server_filter(flt, heads_only), exact=True)
         return self._read("count points", count, m.CountResult(count=0)).count
+
+
+def _stored(data: PointData) -> StoredPoint:
+    return StoredPoint(data.id, data.payload, vector=data.vector or None, vectors=data.extra)

@@ -11,10 +11,20 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
 from semsearch.sparse import Sparse
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, SPARSE, PointData, Ranking
+from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, Layout, PointData, Probe
 
 # BM25 term weights; the server applies the IDF, as Qdrant Edge does.
-SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)}
+SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {
+    QUESTION_BM25: m.SparseVectorParams(modifier=m.Modifier.IDF)
+}
+
+
+def vectors_config(layout: Layout) -> dict[str, m.VectorParams]:
+    sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
+    if layout.question_dimension:
+        sizes[QUESTION_MODEL] = layout.question_dimension
+    return {name: m.VectorParams(size=size, distance=m.Distance.COSINE) for name, size in sizes.items()}
+
 
 PAYLOAD_SCHEMA: dict[str, m.PayloadSchemaType] = {
     **dict.fromkeys(KEYWORD_FIELDS, m.PayloadSchemaType.KEYWORD),
@@ -39,29 +49,27 @@ def filter_of(conditions: cond.Conditions) -> m.Filter:
 
 
 def vectors_of(point: PointData) -> dict[str, Any]:
-    vectors: dict[str, Any] = {DENSE: point.vector}
+    vectors: dict[str, Any] = {DENSE: point.vector, **point.extra}
     if point.sparse is not None and point.sparse.indices:
-        vectors[SPARSE] = m.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
+        vectors[QUESTION_BM25] = m.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
     return vectors
 
 
-def point_data(record: m.Record) -> PointData:
+def point_data(record: m.Record | m.ScoredPoint) -> PointData:
     vectors = record.vector if isinstance(record.vector, dict) else {}
-    sparse = vectors.get(SPARSE)
+    sparse = vectors.get(QUESTION_BM25)
+    dense = {name: list(v) for name, v in vectors.items() if isinstance(v, list)}
     return PointData(
         str(record.id),
-        list(dense_of(vectors) or []),
+        list(dense.pop(DENSE, [])),  # type: ignore[arg-type]
         dict(record.payload or {}),
         Sparse(list(sparse.indices), list(sparse.values)) if isinstance(sparse, m.SparseVector) else None,
+        {name: v for name, v in dense.items() if name in (QUESTION, QUESTION_MODEL)},  # type: ignore[misc]
     )
 
 
-def nearest(ranking: Ranking, branch: str) -> tuple[Any, str]:
-    if branch == DENSE:
-        return list(ranking.dense or []), DENSE
-    assert ranking.sparse is not None
-    return m.SparseVector(indices=ranking.sparse.indices, values=ranking.sparse.values), SPARSE
-
-
-def dense_of(vectors: Any) -> list[float] | None:
-    return vectors.get(DENSE) if isinstance(vectors, dict) else None
+def nearest(probe: Probe) -> Any:
+    if probe.dense is not None:
+        return list(probe.dense)
+    assert probe.sparse is not None
+    return m.SparseVector(indices=probe.sparse.indices, values=probe.sparse.values)

