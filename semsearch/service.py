@@ -9,14 +9,15 @@ asked (``semsearch.query``) and hands the work to the modules named by their rol
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
+from semsearch import closeness as closeness_filter
 from semsearch import index_meta
-from semsearch.duplicates import find_duplicates
+from semsearch.duplicates import Progress, find_duplicates
 from semsearch.embedding.cache import QueryCache
 from semsearch.embedding.loader import load_embedder, model_id
 from semsearch.embedding.protocol import Embedder
@@ -28,6 +29,7 @@ from semsearch.passages import split_long
 from semsearch.payload import is_answer, language_of, question_from_payloads, text_of
 from semsearch.query import check_mode, check_page, query_text
 from semsearch.ranking import Page, RankQuery, page, rank
+from semsearch.service_views import ServiceViews
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
@@ -43,7 +45,7 @@ class Options(TypedDict, total=False):
     mode: str | None
 
 
-class SearchService:
+class SearchService(ServiceViews):
     def __init__(
         self,
         settings: Settings,
@@ -67,17 +69,22 @@ class SearchService:
 
     @classmethod
     def open(
-        cls, settings: Settings, embedder: Embedder | None = None, load_model: bool = False
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        load_model: bool = False,
+        create: bool = True,
     ) -> SearchService:
         """``load_model``: load the model in a thread while the store opens, for a one-off search
-        from the shell, where both are most of the time (docs/performance.md)."""
+        from the shell, where both are most of the time (docs/performance.md). ``create=False``:
+        a missing index stays missing until the first write (reading commands, ``serve``)."""
         if embedder is not None or not load_model:
-            return cls(settings, open_store(settings), embedder)
+            return cls(settings, open_store(settings, create), embedder)
         loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-model")
         loading = loader.submit(load_embedder, settings)
         loader.shutdown(wait=False)
         try:
-            store = open_store(settings)
+            store = open_store(settings, create)
         except BaseException:
             loading.cancel()
             raise
@@ -204,15 +211,28 @@ class SearchService:
         hits = self._rank(query, limit, offset, scoped)
         return self._labelled(hits, [p.vector for p in asked if p.vector] if label else [])
 
-    def search_page(self, query: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]) -> Page:
-        """:meth:`search`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.search(query, n, skip, **options), limit, offset)
+    def search_page(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        closeness: str | None = None,
+        **options: Unpack[Options],
+    ) -> Page:
+        """:meth:`search`'s page and the offset of the next one (None on the last page); with
+        ``closeness``, of the results with that precedent label or a closer one."""
+        return _paged(lambda n, skip: self.search(query, n, skip, **options), limit, offset, closeness)
 
     def related_page(
-        self, question_id: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]
+        self,
+        question_id: str,
+        limit: int = 10,
+        offset: int = 0,
+        closeness: str | None = None,
+        **options: Unpack[Options],
     ) -> Page:
-        """:meth:`related`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.related(question_id, n, skip, **options), limit, offset)
+        """:meth:`related`'s page, as :meth:`search_page`."""
+        return _paged(lambda n, skip: self.related(question_id, n, skip, **options), limit, offset, closeness)
 
     def _rank(self, query: RankQuery, limit: int, offset: int, flt: SearchFilter) -> list[SearchHit]:
         return rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
@@ -220,14 +240,18 @@ class SearchService:
     def _labelled(self, hits: list[SearchHit], probes: list[list[float]]) -> list[SearchHit]:
         return with_closeness(self.store, hits, probes, self.settings.closeness_thresholds)
 
-    def duplicates(self, threshold: float | None = None, neighbours: int = 5) -> list[list[SearchHit]]:
+    def duplicates(
+        self, threshold: float | None = None, neighbours: int = 5, on_progress: Progress | None = None
+    ) -> list[list[SearchHit]]:
         """Groups of near-duplicate questions: each question's closest ones with a similarity at
-        or above ``threshold`` (default: the 'same question' threshold), joined transitively."""
+        or above ``threshold`` (default: the 'same question' threshold), joined transitively.
+        ``on_progress(total)`` is called once with the number of questions, then ``(None)`` after each."""
         return find_duplicates(
             self.store.heads(None),
             lambda qid: self.related(qid, limit=neighbours, mode="dense"),
             self.settings.closeness_thresholds,
             threshold,
+            on_progress,
         )
 
     def get(self, question_id: str) -> Question:
@@ -247,3 +271,12 @@ class SearchService:
             store=self.store.kind,
             location=self.store.location,
         )
+
+
+def _paged(
+    fetch: Callable[[int, int], list[SearchHit]], limit: int, offset: int, closeness: str | None
+) -> Page:
+    if closeness is None:
+        return page(fetch, limit, offset)
+    check_page(limit, offset)
+    return closeness_filter.labelled_page(fetch, limit, offset, closeness)
