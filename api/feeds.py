@@ -9,6 +9,7 @@ unless a question changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from urllib.parse import quote, urlencode
@@ -39,9 +40,14 @@ def _updated(hit: SearchHit) -> date | None:
     return hit.date_answered or hit.date_asked
 
 
+# Characters XML 1.0 cannot hold at all: a query or a record may have them, a feed reader would
+# refuse the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    node.text = text
+    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _NOT_XML.sub("", v) for k, v in attrs.items()})
+    node.text = _NOT_XML.sub("", text) if text is not None else None
     return node
 
 

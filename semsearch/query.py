@@ -57,4 +57,4 @@ def parse_date(value: str | None, name: str) -> date | None:
         except ValueError:
             continue
     shown = value if len(value) <= 40 else value[:39] + "…"
-    raise InputError(f"{name}: '{shown}' is not a date (use {DATE_HELP})")
+    raise InputError(f"{name}: {shown!r} is not a date (use {DATE_HELP})")  # repr: one line, always

@@ -153,7 +153,7 @@ def test_filters(reader: TestClient, params: dict[str, str], expected: set[str])
         ("/search?q=a&limit=ten", 422, "limit: Input should be a valid integer"),
         ("/search?q=a&offset=-1", 422, "offset: Input should be greater than or equal to 0"),
         ("/search?q=a&offset=10001", 422, "offset: Input should be less than or equal to 10000"),
-        ("/search?q=a&from=2023-13-01", 422, "from: '2023-13-01' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+        ("/search?q=a&from=2023-13-01", 422, "from: '2023-13-01' is not a date (use YYYY-MM-DD"),
         ("/search?q=a&to=yesterday", 422, "to: 'yesterday' is not a date"),
         # One rule for dates with the CLI: a number is not a date (pydantic reads 0 as 1970-01-01).
         ("/search?q=a&from=0", 422, "from: '0' is not a date"),
@@ -496,7 +496,6 @@ def test_serve_says_in_one_line_who_holds_the_index(
 ) -> None:
     import api.server
     from semsearch.errors import IndexLockedError
-
     from tests.support.questions import index_questions
 
     index_questions(settings)

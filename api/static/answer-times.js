@@ -108,8 +108,7 @@
         var width = Math.max(280, Math.floor(figure.clientWidth || 600));
         figure.replaceChildren(chart(rows, width), caption);
       };
-      page.say(rows.length ? rows.length + (body.by === "portfolio" ? " portefeuilles" : " ministres") :
-        "Aucune question ne correspond.");
+      page.say(rows.length ? "" : "Aucune question ne correspond.");
       page.view.replaceChildren(el("h1", null, "Délais de réponse"), filters(el, params), figure, table(el, body));
       draw();
       var timer = null;
