@@ -172,8 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = service.model_name
     print(f"{args.name}: model {model}, {len(chosen)} queries in {time.perf_counter() - started:.0f} s\n")
     print(HEADER)
-    for name, score in scores.items():
-        print(score.row(f"{args.name}, {name}" if name != "all" else args.name))
+    print(scores.pop("all").row(args.name))
+    assemblies = [name for name in scores if "voters" not in name]
+    for name in assemblies if len(assemblies) > 1 else []:  # one assembly: the same row again
+        print(scores[name].row(f"{args.name}, {name}"))
+    for name in (n for n in scores if "voters" in n):
+        print(scores[name].row(f"{args.name}, {name}"))
     return 0
 
 
