@@ -6,8 +6,9 @@
   var PAGE_SIZE = 10;
   var EXPORT_SIZE = 100;
   var FILTERS = ["from", "to", "author", "addressee", "answered", "closeness"];
-  // Routing weighs precedents of any minister: filtering by minister or label would decide it.
-  var ROUTE_FILTERS = ["from", "to", "author", "answered"];
+  // Routing weighs the precedents of any minister, answered or not: only the period applies
+  // (filtering by minister or label would decide the answer).
+  var ROUTE_FILTERS = ["from", "to"];
   // The precedent labels, closest first, as the page says them.
   var LABELS = { "same question": "même question", "closely related": "étroitement liée", "same topic": "même sujet" };
   // Too common to be worth marking in a passage.
