@@ -3,7 +3,9 @@
 A facade: it opens the store and the model, checks them against each other, validates what is
 asked (``semsearch.query``) and hands the work to the modules named by their role:
 ``writing`` (upserts and their crash-safe order), ``ranking`` (passages to a page of questions),
-``labels`` (similarity and precedent labels) and ``duplicates``.
+``labels`` (similarity and precedent labels), ``closeness`` (pages of a label or closer) and
+``duplicates``; what the faces show around a search (routing, answer times, feeds' newest
+results, whether there is an index) is in its base class, ``service_views``.
 """
 
 from __future__ import annotations
