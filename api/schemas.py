@@ -6,12 +6,15 @@ wraps them in envelopes and adds nothing to them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from semsearch.answer_times import AnswerTimes, Grouping
 from semsearch.models import SearchHit
 from semsearch.results import Page
+from semsearch.routing import Routing
 
 QUESTION_EXAMPLE: dict[str, Any] = {
     "id": "pw-2022-2023-574-1-dupont-marc",
@@ -128,6 +131,64 @@ class RelatedResponse(ResultPage, _QuestionId):
     )
 
 
+class RouteResponse(Routing):
+    model_config = _examples(
+        {
+            "query": "délais de paiement des primes à la rénovation",
+            "question_id": None,
+            "evidence": 20,
+            "candidates": [
+                {
+                    "addressee": "Ministre du Logement",
+                    "portfolio": "Ministre du Logement",
+                    "names": ["DUPONT Marc"],
+                    "share": 0.62,
+                    "questions": 11,
+                    "precedents": [
+                        {
+                            "id": "pw-2022-2023-574-1-dupont-marc",
+                            "title": QUESTION_EXAMPLE["title"],
+                            "date_asked": "2023-03-01",
+                            "addressee": "DUPONT Marc",
+                            "addressee_role": "Ministre du Logement",
+                            "similarity": 0.71,
+                            "closeness": "closely related",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+
+    query: str | None = Field(description="The text routed, or null for a question id.")
+    question_id: str | None = Field(description="The indexed question routed, or null for a text.")
+
+
+class AnswerTimesResponse(BaseModel):
+    model_config = _examples(
+        {
+            "by": "addressee",
+            "as_of": "2024-06-30",
+            "rows": [
+                {
+                    "addressee": "DUPONT Marc",
+                    "also": ["Ministre du Logement"],
+                    "asked": 42,
+                    "answered": 35,
+                    "dated_answers": 35,
+                    "median_days": 27.0,
+                    "unanswered_after_30": 0.45,
+                    "unanswered_after_60": 0.12,
+                }
+            ],
+        }
+    )
+
+    by: Grouping
+    as_of: date = Field(description="The day the 30- and 60-day shares are counted at.")
+    rows: list[AnswerTimes] = Field(description="One per addressee (or portfolio), the most asked first.")
+
+
 class Duplicate(BaseModel):
     record: str = Field(description="The identity of the record that was sent.")
     kept: str = Field(description="The id of the indexed question it duplicates, which was kept.")
@@ -158,11 +219,15 @@ class DeleteResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    model_config = _examples({"status": "ok", "store": "ok", "model": "ok"})
+    model_config = _examples({"status": "ok", "store": "ok", "model": "ok", "index": "ok"})
 
     status: Literal["ok", "error"]
     store: str = Field(description="'ok', or why the store cannot be used.")
     model: str = Field(description="'ok', or why the model cannot be used.")
+    index: str = Field(
+        description="'ok', or that there is no index or that it is empty, and how to build it "
+        "(the server still answers, and accepts questions through POST /questions)."
+    )
 
 
 class StatsResponse(BaseModel):

@@ -8,6 +8,10 @@ so the slice is the same on every machine. Lines are copied unchanged, in the co
 The slice is the shared data itself: write it outside the repository (e.g. /tmp).
 
     python eval/uk_corpus_slice.py OUT.jsonl [--others 6000] [--seed 0] [--shared PATH]
+    python eval/uk_corpus_slice.py OUT.jsonl --sample 3000     # N questions at random, for routing
+
+``--sample N`` draws N questions from the whole corpus instead, grouped or not: the routing
+evaluation (eval/route_eval.py) wants questions as they come, not the shared-answer groups.
 """
 
 from __future__ import annotations
@@ -32,8 +36,11 @@ def inside_repo(path: Path) -> bool:
     return path.resolve().is_relative_to(REPO)
 
 
-def write_slice(shared: Path, out: Path, others: int, seed: int) -> tuple[int, int, int]:
-    """(grouped questions, other questions, corpus size) written to ``out``."""
+def write_slice(
+    shared: Path, out: Path, others: int, seed: int, sample: int | None = None
+) -> tuple[int, int, int]:
+    """(grouped questions, other questions, corpus size) written to ``out``; with ``sample``,
+    that many questions drawn from all (counted as others)."""
     corpus, groups_path = shared / CORPUS, shared / GROUPS
     for path in (corpus, groups_path):
         if not path.is_file():
@@ -43,6 +50,8 @@ def write_slice(shared: Path, out: Path, others: int, seed: int) -> tuple[int, i
     grouped = {str(i) for group in json.loads(groups_path.read_text(encoding="utf-8")) for i in group}
     with corpus.open(encoding="utf-8") as lines:
         ids = [str(json.loads(line)["id"]) for line in lines]
+    if sample is not None:
+        grouped, others = set(), sample
     rest = sorted(set(ids) - grouped)
     chosen = set(random.Random(seed).sample(rest, min(others, len(rest))))
     keep = grouped | chosen
@@ -66,12 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="the JSON Lines file to write (outside the repository)")
     parser.add_argument("--others", type=int, default=6000, help="questions outside groups (default 6000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0)")
+    parser.add_argument("--sample", type=int, help="N questions at random from all, instead of the groups")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared data folder")
     args = parser.parse_args(argv)
-    if args.others < 0:
-        parser.error("--others must be 0 or more")
+    if args.others < 0 or (args.sample is not None and args.sample < 1):
+        parser.error("--others must be 0 or more, --sample 1 or more")
     try:
-        grouped, chosen, total = write_slice(args.shared, args.out, args.others, args.seed)
+        grouped, chosen, total = write_slice(args.shared, args.out, args.others, args.seed, args.sample)
     except (SliceError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -32,8 +32,16 @@ def closest_questions(
     return found
 
 
+# Told the number of questions first (an int), then None after each question is checked.
+Progress = Callable[[int | None], None]
+
+
 def find_duplicates(
-    heads: dict[str, Payload], related: Related, table: Thresholds, threshold: float | None = None
+    heads: dict[str, Payload],
+    related: Related,
+    table: Thresholds,
+    threshold: float | None = None,
+    on_progress: Progress | None = None,
 ) -> list[list[SearchHit]]:
     """Groups of near-duplicate questions: each question's closest ones with a similarity at or
     above ``threshold`` (default: the 'same question' threshold of their language), joined
@@ -46,11 +54,15 @@ def find_duplicates(
             qid = parent[qid]
         return qid
 
+    if on_progress is not None:
+        on_progress(len(heads))
     for qid in sorted(heads):
         for hit in related(qid, heads):
             limit = threshold if threshold is not None else thresholds(table, hit.language)[SAME_QUESTION]
             if hit.similarity is not None and hit.similarity >= limit and hit.id in parent:
                 parent[root(hit.id)] = root(qid)
+        if on_progress is not None:
+            on_progress(None)
     groups: dict[str, list[str]] = {}
     for qid in sorted(heads):
         groups.setdefault(root(qid), []).append(qid)

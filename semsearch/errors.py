@@ -41,6 +41,18 @@ class NotFoundError(SemsearchError):
     status = 404
 
 
+class EmptyIndexError(SemsearchError):
+    """There is no index yet, or it holds no question: nothing to read."""
+
+    status = 503
+
+    def __init__(self, location: str, missing: bool, build: str = "semsearch index FILES_OR_FOLDERS") -> None:
+        state = f"no index in {location}" if missing else f"the index {location} is empty"
+        super().__init__(f"{state}: build one with '{build}'")
+        self.location = location
+        self.missing = missing
+
+
 class ModelMismatchError(SemsearchError):
     """The index was built with another model than the one configured."""
 

@@ -132,12 +132,17 @@ def ranked_ids(service: SearchService, label: Label, mode: str) -> list[str]:
     return [h.id for h in hits]
 
 
-def evaluate(labels: Iterable[Label], modes: Sequence[str], run: Runner) -> list[Report]:
-    """Score every label in every mode; a report per mode for all labels, and per subset."""
+def evaluate(
+    labels: Iterable[Label], modes: Sequence[str], run: Runner, on_progress: Callable[[], None] | None = None
+) -> list[Report]:
+    """Score every label in every mode; a report per mode for all labels, and per subset.
+    ``on_progress()`` is called after each query in each mode."""
     reports: dict[tuple[str, str], Report] = {}
     for label in labels:
         for mode in modes:
             metrics = score(run(label, mode), label)
             for subset in ("all", *([label.subset] if label.subset else [])):
                 reports.setdefault((mode, subset), Report(mode, subset)).add(metrics)
+            if on_progress is not None:
+                on_progress()
     return list(reports.values())

@@ -73,7 +73,7 @@ def migrate_index(
     server = settings.model_copy(
         update={"qdrant_url": url, "qdrant_api_key": api_key or settings.qdrant_api_key}
     )
-    source = EdgeStore(settings.index_path)
+    source = EdgeStore(settings.index_path, create=False)
     try:
         target = ServerStore(server)
         try:

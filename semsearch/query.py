@@ -6,6 +6,7 @@ the CLI checks a query before it opens the index, both from here.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal, get_args
 
 from semsearch.errors import EmptyQueryError, InputError
@@ -26,6 +27,9 @@ DEFAULT_FUSION_WEIGHTS: dict[str, dict[SignalName, float]] = {
 }
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+# The dates a user may type, on every face: ISO first, then the Belgian way of writing them.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+DATE_HELP = "YYYY-MM-DD or DD/MM/YYYY"
 
 
 def check_mode(mode: str, name: str = "mode") -> SearchMode:
@@ -51,3 +55,18 @@ def query_text(query: str, max_chars: int | None = None) -> str:
     if max_chars is not None and len(text) > max_chars:
         raise InputError(f"the query has {len(text)} characters; the limit is {max_chars}")
     return text
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """A date a user gave (``name``: how they gave it, e.g. ``--from`` or ``from``), in one of
+    :data:`DATE_FORMATS`. A number is refused: JSON parsers read ``0`` as 1970-01-01, which no one
+    means by it."""
+    if value is None:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    shown = value if len(value) <= 40 else value[:39] + "…"
+    raise InputError(f"{name}: {shown!r} is not a date (use {DATE_HELP})")  # repr: one line, always

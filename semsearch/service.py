@@ -3,7 +3,9 @@
 A facade: it opens the store and the model, checks them against each other, validates what is
 asked (``semsearch.query``) and hands the work to the modules named by their role:
 ``writing`` (upserts and their crash-safe order), ``ranking`` (passages to a page of questions),
-``labels`` (similarity and precedent labels) and ``duplicates``.
+``labels`` (similarity and precedent labels), ``closeness`` (pages of a label or closer) and
+``duplicates``; what the faces show around a search (routing, answer times, feeds' newest
+results, whether there is an index) is in its base class, ``service_views``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict
 
 import numpy as np
 
 from semsearch import index_meta, queries
-from semsearch.duplicates import closest_questions, find_duplicates
+from semsearch.duplicates import Progress, closest_questions, find_duplicates
 from semsearch.embedding.cache import QueryCache
 from semsearch.embedding.loader import (
     NO_QUESTION_MODEL,
@@ -38,7 +40,8 @@ from semsearch.payload import (
 )
 from semsearch.query import check_page
 from semsearch.ranking import RankQuery, rank
-from semsearch.results import Page, hits, page
+from semsearch.results import hits
+from semsearch.service_views import ServiceViews
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
@@ -55,7 +58,7 @@ class Options(TypedDict, total=False):
     mode: str | None
 
 
-class SearchService:
+class SearchService(ServiceViews):
     def __init__(
         self,
         settings: Settings,
@@ -81,17 +84,22 @@ class SearchService:
 
     @classmethod
     def open(
-        cls, settings: Settings, embedder: Embedder | None = None, load_model: bool = False
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        load_model: bool = False,
+        create: bool = True,
     ) -> SearchService:
         """``load_model``: load the model in a thread while the store opens, for a one-off search
-        from the shell, where both are most of the time (docs/performance.md)."""
+        from the shell, where both are most of the time (docs/performance.md). ``create=False``:
+        a missing index stays missing until the first write (reading commands, ``serve``)."""
         if embedder is not None or not load_model:
-            return cls(settings, open_store(settings), embedder)
+            return cls(settings, open_store(settings, create), embedder)
         loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-model")
         loading = loader.submit(load_embedder, settings)
         loader.shutdown(wait=False)
         try:
-            store = open_store(settings)
+            store = open_store(settings, create)
         except BaseException:
             loading.cancel()
             raise
@@ -244,20 +252,13 @@ class SearchService:
         asked = QUESTION_ASKED if about_question else TEXT_ASKED
         return with_closeness(found, self.settings.closeness_thresholds, asked) if label else found
 
-    def search_page(self, query: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]) -> Page:
-        """:meth:`search`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.search(query, n, skip, **options), limit, offset)
-
-    def related_page(
-        self, question_id: str, limit: int = 10, offset: int = 0, **options: Unpack[Options]
-    ) -> Page:
-        """:meth:`related`'s page and the offset of the next one (None on the last page)."""
-        return page(lambda n, skip: self.related(question_id, n, skip, **options), limit, offset)
-
-    def duplicates(self, threshold: float | None = None, neighbours: int = 5) -> list[list[SearchHit]]:
+    def duplicates(
+        self, threshold: float | None = None, neighbours: int = 5, on_progress: Progress | None = None
+    ) -> list[list[SearchHit]]:
         """Groups of near-duplicate questions: each question's closest ones by their title-and-
         question vectors with a cosine at or above ``threshold`` (default: the 'same question'
-        threshold), joined transitively."""
+        threshold), joined transitively. ``on_progress(total)`` is called once with the number of
+        questions, then ``(None)`` after each."""
         self.check_model()
         vectors = self.store.head_vectors(QUESTION)
         return find_duplicates(
@@ -265,6 +266,7 @@ class SearchService:
             lambda qid, heads: closest_questions(self.store, qid, vectors.get(qid), heads, neighbours),
             self.settings.closeness_thresholds[QUESTION_ASKED],
             threshold,
+            on_progress,
         )
 
     def get(self, question_id: str) -> Question:

@@ -36,6 +36,9 @@ EXAMPLES = {
     "GET /questions/{question_id}": (120, 0),  # any string is a valid id: nothing invalid to make
     "POST /questions": (200, 80),
     "DELETE /questions/{question_id}": (80, 40),
+    "GET /search.atom": (80, 40),
+    "GET /route": (80, 40),
+    "GET /stats/addressees": (60, 30),
     "GET /health": (5, 0),  # no input: nothing to make invalid
     "GET /stats": (5, 0),
 }

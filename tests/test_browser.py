@@ -1,7 +1,8 @@
 """The search page and the widget in headless Chromium, against a real ``serve()`` in a subprocess.
 
 Needs Playwright's Python package and Debian's Chromium (``apt-get install chromium``); Playwright's
-own browser download is not used. ``SEMSEARCH_SCREENSHOT=1`` also writes docs/search-page.png.
+own browser download is not used. ``SEMSEARCH_SCREENSHOT=1`` also writes docs/search-page.png and
+docs/answer-times.png.
 """
 
 from __future__ import annotations
@@ -149,8 +150,6 @@ def test_type_a_query_see_highlighted_results_and_page_on(page: Page, servers: S
     marked = {m.lower() for m in page.locator(".result mark").all_inner_texts()}
     assert {"primes", "rénovation"} <= marked and "la" not in marked
     assert "Parlement Wallon" in first.locator(".meta").inner_text()
-    if os.environ.get("SEMSEARCH_SCREENSHOT") == "1":
-        page.screenshot(path=str(ROOT / "docs" / "search-page.png"))
     first_page = page.locator(".result h2").all_inner_texts()
     page.focus("a[rel=next]")
     page.keyboard.press("Enter")
@@ -231,3 +230,127 @@ def test_the_page_fits_a_phone(browser: Browser, servers: Servers) -> None:
         page.wait_for_selector(".result, .detail h1")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
     context.close()
+
+
+SAME = "Le relogement des sinistrés des inondations"  # pw-10's title: the "same question"
+
+
+def _screenshot(page: Page, name: str) -> None:
+    if os.environ.get("SEMSEARCH_SCREENSHOT") == "1":
+        page.screenshot(path=str(ROOT / "docs" / name))
+
+
+def test_labels_show_in_french_and_the_same_question_stands_out(page: Page, servers: Servers) -> None:
+    _search(page, servers, SAME)
+    same = page.locator(".result--same")
+    assert same.count() == 1 and "/q/pw-10" == same.locator("h2 a").get_attribute("href")
+    assert same.locator(".closeness--same-question").inner_text() == "Déjà posée : « même question »"
+    background = same.evaluate("node => getComputedStyle(node).backgroundColor")
+    plain = page.locator(".result:not(.result--same)").first.evaluate(
+        "n => getComputedStyle(n).backgroundColor"
+    )
+    assert background != plain  # it stands out, not only in its words
+    assert "déjà posée : 1 « même question »" in page.inner_text("#status")
+    labels = page.locator(".result .closeness").all_inner_texts()
+    assert all(
+        t in {"Déjà posée : « même question »", "« étroitement liée »", "« même sujet »"} for t in labels
+    )
+    page.wait_for_selector("details.route")
+    line = page.inner_text("details.route summary")
+    assert line.startswith("À adresser à : ") and "%" in line
+    assert "Ministre du Logement" in line or "Ministre de l'Énergie" in line
+    page.click("details.route summary")
+    assert page.locator("details.route .route__list a[href^='/q/pw-']").count() >= 1
+    _screenshot(page, "search-page.png")
+
+
+def test_the_page_filters_to_the_closest_labels(page: Page, servers: Servers) -> None:
+    page.goto(f"{servers.api}/")
+    page.fill("#q", SAME)
+    page.click("details.filters summary")
+    page.select_option("select[name=closeness]", "same-question")
+    page.click("button[type=submit]")
+    page.wait_for_url("**closeness=same-question**")
+    page.wait_for_selector(".result")
+    assert page.locator(".result").count() == 1 and page.locator(".result--same").count() == 1
+    assert page.input_value("select[name=closeness]") == "same-question"
+
+
+def test_downloads_and_following_a_search(page: Page, servers: Servers) -> None:
+    _search(page, servers, "primes rénovation")
+    csv_link = page.locator(".tools a", has_text="CSV")
+    href = csv_link.get_attribute("href") or ""
+    assert "format=csv" in href and "limit=100" in href
+    response = page.request.get(servers.api + href)
+    assert (
+        response.headers["content-type"] == "text/csv; charset=utf-8"
+        and response.body()[:3] == b"\xef\xbb\xbf"
+    )
+    feed = page.locator("a.follow").get_attribute("href") or ""
+    assert feed.startswith("/search.atom?") and "q=primes" in feed
+    assert page.locator("link[rel=alternate][type='application/atom+xml']").get_attribute("href") == feed
+    assert page.request.get(servers.api + feed).headers["content-type"].startswith("application/atom+xml")
+
+
+def test_the_widget_marks_close_precedents(page: Page, servers: Servers) -> None:
+    page.goto(f"{servers.host}/host.html")
+    page.wait_for_selector("[data-semsearch-state=done]")
+    markers = page.locator(".semsearch-related__closeness")
+    assert markers.count() >= 1
+    assert set(markers.all_inner_texts()) <= {"même question", "étroitement liée", "même sujet"}
+    # Unstyled by default: the host page's own text style.
+    assert markers.first.evaluate("n => getComputedStyle(n).fontWeight") == "400"
+
+
+@pytest.fixture(scope="module")
+def samples_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over the sample corpus (46 questions, a dozen ministers with dated answers)."""
+    from indexer.pipeline import run_index
+    from semsearch.service import SearchService
+    from tests.support.paths import SAMPLES
+
+    tmp = tmp_path_factory.mktemp("samples")
+    with SearchService.open(fake_settings(tmp / "index")) as service:
+        run_index(service, [SAMPLES])
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SEMSEARCH_MODEL": "fake", "SEMSEARCH_INDEX_PATH": str(tmp / "index")}
+    with ServeProcess([sys.executable, "-c", SERVE, str(port)], api, tmp / "server.log", env, ROOT):
+        yield api
+
+
+def test_the_answer_time_chart(browser: Browser, samples_api: str) -> None:
+    for width, height in ((1000, 1100), (360, 740)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-BE")
+        page = context.new_page()
+        page.goto(f"{samples_api}/answer-times")
+        page.wait_for_selector("svg.chart")
+        rows = page.request.get(f"{samples_api}/stats/addressees").json()["rows"]
+        dated = [r for r in rows if r["median_days"] is not None]
+        assert len(dated) >= 5 and page.locator("svg.chart rect.chart__bar").count() == len(dated)
+        chart = page.locator("svg.chart").text_content() or ""
+        assert all(r["addressee"][:20] in chart for r in dated)
+        assert page.locator("table.answer-times tbody tr").count() == len(rows)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        if width == 1000:
+            _screenshot(page, "answer-times.png")
+        page.goto(f"{samples_api}/answer-times?by=portfolio&session=2023-2024")
+        page.wait_for_selector("table.answer-times")
+        assert page.input_value("select[name=by]") == "portfolio"
+        assert "Ministre" in page.inner_text("table.answer-times")
+        context.close()
+
+
+def test_an_empty_index_is_said_on_the_page(browser: Browser, tmp_path: Path) -> None:
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SEMSEARCH_MODEL": "fake", "SEMSEARCH_INDEX_PATH": str(tmp_path / "none")}
+    with ServeProcess([sys.executable, "-c", SERVE, str(port)], api, tmp_path / "log", env, ROOT):
+        page = browser.new_page()
+        page.goto(f"{api}/")
+        page.wait_for_selector("#notice:not([hidden])")
+        assert "L'index est vide" in page.inner_text("#notice") and "semsearch index" in page.inner_text(
+            "#notice"
+        )
+        page.close()
+    assert not (tmp_path / "none").exists()

@@ -471,9 +471,9 @@ def api(query_index: Path) -> Iterator[tuple[Settings, SearchService]]:
     ("url", "status", "detail"),
     [
         ("/search?q=", 422, "the query is empty"),
-        ("/search?q=primes&from=zero", 422, "from: Input should be a valid date"),
-        ("/search?q=primes&from=%00", 422, "from: Input should be a valid date"),
-        ("/search?q=primes&before=2023-02-30", 422, "before: Input should be a valid date"),
+        ("/search?q=primes&from=zero", 422, "from: 'zero' is not a date"),
+        ("/search?q=primes&from=%00", 422, "is not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+        ("/search?q=primes&before=2023-02-30", 422, "before: '2023-02-30' is not a date"),
         ("/search?q=primes&to=99999999999999999999", 422, "to: "),
         ("/search?q=primes&limit=1e3", 422, "limit: Input should be a valid integer"),
         ("/questions/..%2F..%2Fetc%2Fpasswd", 404, "no question with id '../../etc/passwd'"),

@@ -134,3 +134,25 @@ def test_an_empty_index_is_not_migrated(edge_settings: Settings, server_settings
             migrate(source, ServerStore(server_settings))
     finally:
         source.close()
+
+
+def test_the_migrate_command_shows_a_bar_on_a_terminal_and_a_summary(
+    edge_settings: Settings, server_settings: Settings, make_question: MakeQ, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from semsearch.cli.app import app
+
+    with SearchService.open(edge_settings) as svc:
+        svc.upsert(corpus(make_question, 10))
+    screen = io.StringIO()
+    monkeypatch.setattr("semsearch.cli.progress.err", Console(file=screen, force_terminal=True, width=100))
+    env = {"SEMSEARCH_MODEL": "fake", "SEMSEARCH_COLLECTION": str(server_settings.collection)}
+    args = ["migrate", "--to", str(server_settings.qdrant_url), "--index", str(edge_settings.index_path)]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "Copying passages" in screen.getvalue()
+    assert "Copied 10 questions" in result.stdout and "counts match" in result.stdout

@@ -242,6 +242,38 @@ def rebuild_starts_empty(settings: Settings, make_question: MakeQ) -> Any:
     return seen
 
 
+def views(settings: Settings, make_question: MakeQ) -> Any:
+    """Routing, answer times (heads read through a filter), the label filter, the newest labelled
+    results, and a missing index that reading leaves missing."""
+    roles = ["Ministre du Logement", "Ministre de l'Énergie", "Ministre de la Mobilité"]
+    questions = [
+        q.model_copy(
+            update={
+                "addressee": f"MINISTRE {n % 3}",
+                "addressee_role": roles[n % 3],
+                "date_answered": date(2020 + n % 4, 2 + n % 9, 1) if q.answered else None,
+            }
+        )
+        for n, q in enumerate(corpus(make_question))
+    ]
+    with SearchService.open(settings, create=False) as svc:
+        seen: list[Any] = [svc.index_state(), svc.stats().questions]
+        svc.upsert(questions)
+        routed = svc.route(QUERIES[0], flt=SearchFilter(before=date(2023, 1, 1)))
+        seen.append(
+            [(c.addressee, c.share, c.names, [p.id for p in c.precedents]) for c in routed.candidates]
+        )
+        times = svc.answer_times("portfolio", date(2024, 6, 1), SearchFilter(session="2021-2022"))
+        seen.append([r.model_dump() for r in times])
+        labelled = svc.search_page(questions[3].title, 10, 0, "closely related")
+        seen.append([(h.id, h.closeness) for h in labelled.hits])
+        seen.append([h.id for h in svc.newest(QUERIES[1], "same topic", 5)])
+        seen.append(svc.index_state())
+    assert seen[:2] == ["missing", 0] and seen[-1] == "ready" and seen[2] and seen[3]
+    assert labelled.hits[0].id == questions[3].qid and labelled.hits[0].closeness == "same question"
+    return seen
+
+
 SCENARIOS = [
     indexing_is_idempotent,
     search_order,
@@ -255,8 +287,9 @@ SCENARIOS = [
     ties_by_id,
     model_mismatch,
     rebuild_starts_empty,
+    views,
 ]
-FUSED = {hybrid_order, filters, related_and_get, replace_and_delete}
+FUSED = {hybrid_order, filters, related_and_get, replace_and_delete, views}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
@@ -286,3 +319,21 @@ def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ
         "question_dimension": 32,
         "schema": 3,
     }
+
+
+def test_reading_a_missing_collection_creates_nothing(settings_for: SettingsFor, qdrant_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from semsearch.cli.app import app
+
+    settings = settings_for("server")
+    env = {
+        "SEMSEARCH_MODEL": "fake",
+        "SEMSEARCH_QDRANT_URL": qdrant_url,
+        "SEMSEARCH_COLLECTION": settings.collection,
+    }
+    result = CliRunner().invoke(app, ["search", "primes"], env=env)
+    assert result.exit_code == 1
+    assert f"no index in {qdrant_url} (collection '{settings.collection}'): build one with" in result.stderr
+    with closing(QdrantClient(url=qdrant_url, check_compatibility=False)) as client:
+        assert not client.collection_exists(settings.collection)

@@ -37,6 +37,11 @@ async def question_page(question_id: str) -> FileResponse:
     return _page()
 
 
+@router.get("/answer-times")
+async def answer_times_page() -> FileResponse:
+    return _page()
+
+
 @router.get("/widget.js")
 async def widget() -> FileResponse:
     # Host pages load it from anywhere: short cache, so a fix reaches them within minutes.

@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from api.deps import ServiceDep, WriteAccess
-from api.params import FilterDep, Limit, Mode, Offset
+from api.downloads import download, download_responses
+from api.params import ClosenessDep, FilterDep, FormatParam, Limit, Mode, Offset
 from api.schemas import (
     QUESTION_EXAMPLE,
     DeleteResponse,
@@ -54,17 +55,26 @@ _UPSERT_BODY: dict[str, Any] = {
 
 # Declared before the next route: an id may hold a '/', so ``{question_id:path}`` would take
 # '…/related' too.
-@router.get("/{question_id:path}/related", response_model=RelatedResponse, responses=error_responses(404))
+@router.get(
+    "/{question_id:path}/related",
+    response_model=RelatedResponse,
+    responses={**error_responses(404), **download_responses()},
+)
 def related(
     service: ServiceDep,
     flt: FilterDep,
+    closeness: ClosenessDep,
     question_id: str,
     limit: Limit = 10,
     offset: Offset = 0,
     mode: Mode = None,
-) -> RelatedResponse:
-    """The questions closest to an indexed one, itself excluded: its precedents."""
-    found = service.related_page(question_id, limit=limit, offset=offset, flt=flt, mode=mode)
+    fmt: FormatParam = "json",
+) -> RelatedResponse | Response:
+    """The questions closest to an indexed one, itself excluded: its precedents, each with its
+    similarity and precedent label. ``format=csv`` or ``jsonl`` gives the page as a file."""
+    found = service.related_page(question_id, limit, offset, closeness, flt=flt, mode=mode)
+    if fmt != "json":
+        return download(found.hits, fmt, question_id)
     return RelatedResponse.of(found, offset, limit, question_id=question_id)
 
 

@@ -4,13 +4,20 @@
   "use strict";
 
   var PAGE_SIZE = 10;
-  var FILTERS = ["from", "to", "author", "addressee", "answered"];
+  var EXPORT_SIZE = 100;
+  var FILTERS = ["from", "to", "author", "addressee", "answered", "closeness"];
+  // Routing weighs the precedents of any minister, answered or not: only the period applies
+  // (filtering by minister or label would decide the answer).
+  var ROUTE_FILTERS = ["from", "to"];
+  // The precedent labels, closest first, as the page says them.
+  var LABELS = { "same question": "même question", "closely related": "étroitement liée", "same topic": "même sujet" };
   // Too common to be worth marking in a passage.
   var STOPWORDS = new Set(("les des une est que qui pour par dans sur aux avec son ses ces cette " +
     "mais ont pas plus sont été vous nous leur leurs elle ils quel quelle quels quelles").split(" "));
   var KIND = { question: "Question", answer: "Réponse" };
 
   var view = document.getElementById("view");
+  var notice = document.getElementById("notice");
   var statusLine = document.getElementById("status");
   var form = document.getElementById("search-form");
 
@@ -102,6 +109,18 @@
     return "/q/" + encodeURIComponent(id);
   }
 
+  function slug(label) {
+    return label.replace(/ /g, "-");
+  }
+
+  // The precedent label, in French; "same question" is why a cabinet looks: it stands out.
+  function closenessBadge(hit) {
+    if (!hit.closeness || !LABELS[hit.closeness]) return null;
+    var similarity = typeof hit.similarity === "number" ? " (similarité " + hit.similarity.toFixed(2) + ")" : "";
+    return el("span", { class: "closeness closeness--" + slug(hit.closeness), title: "Proximité" + similarity },
+      hit.closeness === "same question" ? "Déjà posée : « même question »" : "« " + LABELS[hit.closeness] + " »");
+  }
+
   function renderHit(hit, wanted) {
     var passages = el("ul", { class: "passages" });
     hit.passages.forEach(function (p) {
@@ -110,10 +129,70 @@
       passages.append(el("li", { class: "passage" }, el("span", { class: "passage__kind" }, kind),
         highlight(p.text, wanted)));
     });
-    return el("li", { class: "result" },
-      el("article", null,
+    var same = hit.closeness === "same question";
+    return el("li", { class: "result" + (same ? " result--same" : "") },
+      el("article", null, closenessBadge(hit),
         el("h2", null, el("a", { href: questionLink(hit.id) }, highlight(hit.title, wanted))),
         metaLine(hit), passages));
+  }
+
+  function percent(share) {
+    return Math.round(100 * share) + " %";
+  }
+
+  // "Which minister should this go to": one line above the results, the precedents on demand.
+  function renderRoute(routing) {
+    if (!routing.candidates.length) return null;
+    var summary = el("summary", null, "À adresser à : ");
+    routing.candidates.forEach(function (c, i) {
+      summary.append(i ? " · " : "", el("strong", null, c.addressee), " (" + percent(c.share) + ")");
+    });
+    var list = el("ol", { class: "route__list" });
+    routing.candidates.forEach(function (c) {
+      var names = c.portfolio && c.names.length ? " — " + c.names.join(", ") : "";
+      var precedents = el("ul", null);
+      c.precedents.forEach(function (p) {
+        precedents.append(el("li", null, el("a", { href: questionLink(p.id) }, p.title),
+          p.date_asked ? " (" + longDate(p.date_asked) + ")" : ""));
+      });
+      list.append(el("li", null, el("strong", null, c.addressee), names + " : " + percent(c.share) +
+        " des " + routing.evidence + " précédents les plus proches (" + c.questions + " questions)", precedents));
+    });
+    return el("details", { class: "route" }, summary, list);
+  }
+
+  function apiParams(params, names, extra) {
+    var api = new URLSearchParams(extra);
+    names.forEach(function (name) { if (params.get(name)) api.set(name, params.get(name)); });
+    return api;
+  }
+
+  // Export the search (the first hundred results) and follow it in a feed reader.
+  function renderTools(params, q) {
+    var csv = apiParams(params, FILTERS, { q: q, limit: String(EXPORT_SIZE), format: "csv" });
+    var jsonl = apiParams(params, FILTERS, { q: q, limit: String(EXPORT_SIZE), format: "jsonl" });
+    var feed = apiParams(params, FILTERS.filter(function (n) { return n !== "closeness"; }),
+      { q: q, closeness: params.get("closeness") || "same-topic" });
+    var feedUrl = "/search.atom?" + feed.toString();
+    var old = document.querySelector("link[rel=alternate][type='application/atom+xml']");
+    if (old) old.remove();
+    document.head.append(el("link", { rel: "alternate", type: "application/atom+xml", title: "semsearch : " + q, href: feedUrl }));
+    return el("p", { class: "tools" },
+      "Télécharger : ", el("a", { href: "/search?" + csv.toString(), download: "" }, "CSV"), " · ",
+      el("a", { href: "/search?" + jsonl.toString(), download: "" }, "JSON Lines"), " · ",
+      el("a", { href: feedUrl, class: "follow" }, "Suivre cette recherche (Atom)"));
+  }
+
+  // A server on an empty index answers, and says so here, with what builds one.
+  function checkIndex() {
+    return getJson("/stats").then(function (stats) {
+      if (stats.questions > 0) return false;
+      notice.replaceChildren("L'index est vide : aucune question à chercher. Construisez-le avec ",
+        el("code", null, "semsearch index DOSSIER"), " (ou envoyez des questions à ",
+        el("code", null, "POST /questions"), "), puis rechargez la page.");
+      notice.hidden = false;
+      return true;
+    }).catch(function () { return false; });
   }
 
   function pageUrl(params, page) {
@@ -127,24 +206,33 @@
     form.elements.q.value = q;
     FILTERS.forEach(function (name) { form.elements[name].value = params.get(name) || ""; });
     if (FILTERS.some(function (name) { return params.get(name); })) form.querySelector("details").open = true;
-    if (!q) return;
+    if (!q) {
+      checkIndex();
+      return;
+    }
     var page = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
-    var api = new URLSearchParams({ q: q, limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
-    FILTERS.forEach(function (name) { if (params.get(name)) api.set(name, params.get(name)); });
+    var api = apiParams(params, FILTERS, { q: q, limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
     document.title = q + " — semsearch";
     say("Recherche…");
-    getJson("/search?" + api.toString()).then(function (body) {
+    // The route is asked beside the search; a failure leaves the line out, not the results.
+    var routed = page > 1 ? Promise.resolve(null) :
+      getJson("/route?" + apiParams(params, ROUTE_FILTERS, { q: q }).toString()).catch(function () { return null; });
+    Promise.all([getJson("/search?" + api.toString()), routed]).then(function (answers) {
+      var body = answers[0];
       var wanted = stems(q);
       var first = body.offset + 1;
+      var same = body.results.filter(function (h) { return h.closeness === "same question"; }).length;
       say(body.results.length
-        ? "Questions " + first + " à " + (body.offset + body.results.length) + " (page " + page + ")"
+        ? "Questions " + first + " à " + (body.offset + body.results.length) + " (page " + page + ")" +
+          (same ? " — déjà posée : " + same + " « même question »" : "")
         : page > 1 ? "Plus de résultats." : "Aucune question trouvée.");
+      if (!body.results.length && page === 1) checkIndex();
       var list = el("ol", { class: "results", start: String(first) });
       body.results.forEach(function (hit) { list.append(renderHit(hit, wanted)); });
       var pager = el("nav", { class: "pager", "aria-label": "Pages de résultats" },
         page > 1 ? el("a", { href: pageUrl(params, page - 1), rel: "prev" }, "← Précédentes") : el("span"),
         body.next_offset !== null ? el("a", { href: pageUrl(params, page + 1), rel: "next" }, "Suivantes →") : null);
-      view.replaceChildren(list, pager);
+      view.replaceChildren(answers[1] ? renderRoute(answers[1]) || "" : "", renderTools(params, q), list, pager);
     }).catch(function (error) {
       say("Erreur : " + error.message, true);
     });
@@ -202,7 +290,10 @@
     location.assign("/?" + params.toString());
   });
 
-  if (location.pathname.indexOf("/q/") === 0) {
+  if (location.pathname === "/answer-times" && window.SemsearchAnswerTimes) {
+    form.hidden = true;
+    window.SemsearchAnswerTimes.render({ view: view, say: say, el: el, getJson: getJson, questionLink: questionLink });
+  } else if (location.pathname.indexOf("/q/") === 0) {
     var id;
     try {
       id = decodeURIComponent(location.pathname.slice(3));

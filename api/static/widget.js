@@ -10,7 +10,10 @@
  *   data-semsearch-limit="5"                          how many questions (1 to 20)
  *   data-semsearch-label="Questions liées"            the list's accessible name
  *
- * It renders a plain <ul class="semsearch-related"> for the host to style. It never throws
+ * It renders a plain <ul class="semsearch-related"> for the host to style; each item that is a
+ * close precedent has a marker, <span class="semsearch-related__closeness
+ * semsearch-related__closeness--same-question">même question</span> (or --closely-related,
+ * --same-topic), unstyled like the rest. It never throws
  * into the host page: when the API is down or the id unknown it renders nothing and sets
  * data-semsearch-state="error" on the div ("empty" when there is nothing related).
  * Pages that add divs later call window.SemsearchWidget.scan().
@@ -19,6 +22,7 @@
   "use strict";
 
   var TIMEOUT_MS = 8000;
+  var LABELS = { "same question": "même question", "closely related": "étroitement liée", "same topic": "même sujet" };
 
   function scriptBase() {
     try {
@@ -76,6 +80,11 @@
     meta.appendChild(document.createTextNode(" — "));
     meta.appendChild(span("semsearch-related__status semsearch-related__status--" +
       (hit.answered ? "answered" : "unanswered"), hit.answered ? "répondue" : "sans réponse"));
+    if (LABELS[hit.closeness]) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(span("semsearch-related__closeness semsearch-related__closeness--" +
+        hit.closeness.replace(/ /g, "-"), LABELS[hit.closeness]));
+    }
     li.appendChild(document.createTextNode(" "));
     li.appendChild(meta);
     return li;

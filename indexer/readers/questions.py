@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,9 +49,23 @@ def build_question(data: Mapping[str, Any], names: Mapping[str, str] | None = No
         raise InputError(describe_validation_error(exc, names)) from None
 
 
+# A function named without a minister ("Secrétaire d'État à la Mobilité, adjoint au premier
+# ministre", as the Chamber's export writes it): its comma is the function's own.
+_FUNCTION_ONLY = re.compile(r"^(?:vice-)?(?:premi(?:er|ère) )?(?:ministre|secrétaire|président)", re.I)
+# Exports that write this instead of leaving the field empty.
+_NO_ADDRESSEE = {"unknown", "inconnu"}
+
+
 def split_addressee(value: str | None) -> tuple[str | None, str | None]:
-    """'BORSUS Willy, Ministre de …' -> ('BORSUS Willy', 'Ministre de …'); no comma -> (value, None)."""
-    if value is None:
+    """'BORSUS Willy, Ministre de …' -> ('BORSUS Willy', 'Ministre de …'); no comma -> (value, None).
+
+    A function without a name stays whole, as the addressee: split, its second half ('adjoint au
+    premier ministre') would pass for the minister's portfolio.
+    """
+    if value is None or normalize_space(value).lower() in _NO_ADDRESSEE:
         return None, None
-    name, _, role = normalize_space(value).partition(",")
+    text = normalize_space(value)
+    if _FUNCTION_ONLY.match(text):
+        return text, None
+    name, _, role = text.partition(",")
     return name.strip() or None, role.strip() or None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from semsearch.cli import index_commands, query_commands
+from semsearch.cli import index_commands, query_commands, view_commands
 
 app = typer.Typer(
     help="Semantic search over parliamentary written questions: find the precedents of a question.",
@@ -16,7 +16,8 @@ app.command()(index_commands.index)
 app.command()(query_commands.search)
 app.command()(query_commands.related)
 app.command()(query_commands.show)
-app.command()(query_commands.stats)
+app.command()(view_commands.route)
+app.command()(view_commands.stats)
 app.command()(query_commands.duplicates)
 app.command("eval")(query_commands.evaluate_labels)
 app.command()(index_commands.migrate)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -12,8 +11,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from semsearch.errors import InputError, SemsearchError
+from semsearch.errors import EmptyIndexError, SemsearchError
 from semsearch.filters import SearchFilter
+from semsearch.query import parse_date
 from semsearch.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ AnsweredOpt = Annotated[
 
 def print_error(message: str) -> None:
     err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+
+
+def summary(text: str, quiet_stdout: bool) -> None:
+    """A long command's closing line: on stdout for people, on stderr beside JSON for scripts."""
+    (err if quiet_stdout else out).print(text, highlight=False, soft_wrap=True, markup=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -76,21 +81,23 @@ def make_settings(index: Path | None) -> Settings:
 
 
 def open_service(index: Path | None, load_model: bool = False) -> SearchService:
+    """The service over an index to read: a missing or empty one is refused in one line saying
+    how to build it, and nothing is created (not even the index folder)."""
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
+    from semsearch.store import surely_missing
 
-    return SearchService.open(make_settings(index), load_model=load_model)
-
-
-def parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InputError(f"{option}: '{value}' is not a date (use YYYY-MM-DD)")
+    settings = make_settings(index)
+    build = f"semsearch index{f' --index {index}' if index is not None else ''} FILES_OR_FOLDERS"
+    if surely_missing(settings):  # before the model starts loading for nothing
+        raise EmptyIndexError(str(settings.index_path), True, build)
+    service = SearchService.open(settings, load_model=load_model, create=False)
+    try:
+        service.require_index(build)
+    except BaseException:
+        service.close()
+        raise
+    return service
 
 
 def build_filter(

@@ -73,9 +73,11 @@ def migrate(
     index: IndexOpt = None,
 ) -> None:
     """Copy the embedded index to a Qdrant server (no re-embedding), then check the counts."""
+    from semsearch.cli.progress import progress_bar
     from semsearch.migrate import migrate_index
 
-    report = migrate_index(make_settings(index), to, api_key=api_key)
+    with progress_bar("Copying passages") as bar:
+        report = migrate_index(make_settings(index), to, api_key=api_key, on_progress=bar.advance)
     out.print(
         f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
         f"{report.target} in {report.seconds:.1f} s; counts match.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +13,17 @@ from rich.table import Table
 from rich.text import Text
 
 from semsearch.cli.common import out, print_error
+from semsearch.closeness import LABELS
+from semsearch.export import passage_label, to_csv
 from semsearch.models import IndexStats, Question, QuestionSummary, SearchHit
 
 if TYPE_CHECKING:
     from indexer.pipeline import IndexSummary
     from semsearch.evaluation import Report
     from semsearch.results import Page
+
+
+SAME_QUESTION = LABELS[0]
 
 
 def json_lines(items: Sequence[BaseModel]) -> str:
@@ -47,13 +53,20 @@ def hits_table(hits: Sequence[SearchHit], offset: int = 0) -> Table:
             Text(meta_line(hit), style="dim"),
         ]
         for p in hit.passages:
-            label = p.kind.value if p.kind.value == "title" else f"{p.kind.value} ¶{p.paragraph}"
+            label = passage_label(p)
             snippet = p.text if len(p.text) <= 300 else p.text[:297] + "…"
             parts.append(Text.assemble((f"[{label}] ", "green"), snippet))
-        closeness = Text(f"\n{hit.closeness}", style="magenta") if hit.closeness else Text("")
+        closeness = _closeness(hit.closeness)
         similarity = f"\nsim {hit.similarity:.2f}" if hit.similarity is not None else ""
         table.add_row(str(rank), Text.assemble(f"{hit.score:.3f}{similarity}", closeness), Group(*parts))
     return table
+
+
+def _closeness(label: str | None) -> Text:
+    # "Same question" is why a cabinet looks ("this was already asked"): it stands out.
+    if label == SAME_QUESTION:
+        return Text.assemble("\n", (f" {label.upper()} ", "bold white on magenta"))
+    return Text(f"\n{label}", style="magenta") if label else Text("")
 
 
 def print_line(text: str) -> None:
@@ -61,9 +74,12 @@ def print_line(text: str) -> None:
     out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def print_page(found: Page, as_json: bool, offset: int = 0) -> None:
-    """A page of results; for people, where the next page starts (scripts read it from the count)."""
-    if as_json:
+def print_page(found: Page, shown: str, offset: int = 0) -> None:
+    """A page of results as a table (``shown``: 'table'; for people, with where the next page
+    starts), or exported ('csv', 'jsonl'; scripts read the next offset from the count)."""
+    if shown == "csv":
+        sys.stdout.write(to_csv(found.hits))
+    elif shown == "jsonl":
         if found.hits:
             print_line(json_lines(found.hits))
     elif found.hits:

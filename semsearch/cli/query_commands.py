@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -19,13 +20,41 @@ from semsearch.cli.common import (
     build_filter,
     handle_errors,
     open_service,
+    summary,
 )
-from semsearch.cli.output import print_duplicates, print_evaluation, print_page, print_question, print_stats
+from semsearch.cli.output import print_duplicates, print_evaluation, print_page, print_question
+from semsearch.cli.progress import progress_bar
+from semsearch.closeness import SLUGS, check_closeness
+from semsearch.errors import InputError
+from semsearch.export import EXPORT_FORMATS
 from semsearch.query import SEARCH_MODES, SearchMode, check_mode, query_text
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help=f"table (the default), or {' or '.join(EXPORT_FORMATS)} to export (CSV: UTF-8 with a BOM).",
+    ),
+]
+ClosenessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--closeness", help=f"Only results with this precedent label or a closer one: {', '.join(SLUGS)}."
+    ),
+]
 
 
 def _mode(mode: str | None) -> SearchMode | None:
     return check_mode(mode, "--mode") if mode is not None else None
+
+
+def _format(fmt: str | None, as_json: bool) -> str:
+    """table, csv or jsonl; ``--json`` is ``--format jsonl``."""
+    if fmt is None:
+        return "jsonl" if as_json else "table"
+    if fmt not in ("table", *EXPORT_FORMATS):
+        raise InputError(f"--format '{fmt}': choose among table, {', '.join(EXPORT_FORMATS)}")
+    return fmt
 
 
 @handle_errors
@@ -44,15 +73,17 @@ def search(
     addressee: Annotated[str | None, typer.Option(help="Words of the minister's name or function.")] = None,
     answered: AnsweredOpt = None,
     mode: ModeOpt = None,
+    closeness: ClosenessOpt = None,
+    fmt: FormatOpt = None,
 ) -> None:
     """Find the questions closest to a text: one result per question, with the passages that matched."""
     text = sys.stdin.read() if query == "-" else query
     query_text(text)  # the core's rule, checked before the index is opened and the model loaded
-    chosen = _mode(mode)
+    chosen, shown, label = _mode(mode), _format(fmt, as_json), check_closeness(closeness, "--closeness")
     flt = build_filter(date_from, date_to, before, assembly, session, author, addressee, answered)
     with open_service(index, load_model=chosen != "sparse") as service:
-        found = service.search_page(text, limit=limit, offset=offset, flt=flt, mode=chosen)
-    print_page(found, as_json, offset)
+        found = service.search_page(text, limit, offset, label, flt=flt, mode=chosen)
+    print_page(found, shown, offset)
 
 
 @handle_errors
@@ -67,13 +98,15 @@ def related(
     ] = None,
     answered: AnsweredOpt = None,
     mode: ModeOpt = None,
+    closeness: ClosenessOpt = None,
+    fmt: FormatOpt = None,
 ) -> None:
     """The precedents of an indexed question: the questions closest to it, itself excluded."""
-    chosen = _mode(mode)
+    chosen, shown, label = _mode(mode), _format(fmt, as_json), check_closeness(closeness, "--closeness")
     flt = build_filter(None, None, before, None, None, None, None, answered)
     with open_service(index) as service:
-        found = service.related_page(question_id, limit=limit, offset=offset, flt=flt, mode=chosen)
-    print_page(found, as_json, offset)
+        found = service.related_page(question_id, limit, offset, label, flt=flt, mode=chosen)
+    print_page(found, shown, offset)
 
 
 @handle_errors
@@ -89,14 +122,6 @@ def show(
 
 
 @handle_errors
-def stats(as_json: JsonOpt = False, index: IndexOpt = None) -> None:
-    """What the index holds: questions, passages, the model and the store."""
-    with open_service(index) as service:
-        info = service.stats()
-    print_stats(info, as_json)
-
-
-@handle_errors
 def duplicates(
     threshold: Annotated[
         float | None,
@@ -106,9 +131,17 @@ def duplicates(
     index: IndexOpt = None,
 ) -> None:
     """List groups of near-duplicate questions (the same question asked again or to several ministers)."""
-    with open_service(index) as service:
-        groups = service.duplicates(threshold)
+    started = time.perf_counter()
+    with open_service(index) as service, progress_bar("Comparing questions", quiet=as_json) as bar:
+        groups = service.duplicates(threshold, on_progress=bar.duplicates)
+        checked = service.stats().questions
     print_duplicates(groups, as_json)
+    in_groups = sum(len(g) for g in groups)
+    summary(
+        f"{len(groups)} groups of near-duplicates ({in_groups} questions) among {checked} questions, "
+        f"in {_seconds(time.perf_counter() - started)}",
+        as_json,
+    )
 
 
 @handle_errors
@@ -127,6 +160,18 @@ def evaluate_labels(
 
     chosen = [check_mode(m, "--mode") for m in modes] if modes else list(SEARCH_MODES)
     labels = load_labels(labels_file)
-    with open_service(index) as service:
-        reports = evaluate(labels, chosen, lambda label, mode: ranked_ids(service, label, mode))
+    started = time.perf_counter()
+    runs = len(labels) * len(chosen)
+    with open_service(index) as service, progress_bar("Evaluating", runs, quiet=as_json) as bar:
+        reports = evaluate(labels, chosen, lambda label, mode: ranked_ids(service, label, mode), bar.advance)
     print_evaluation(reports, chosen, f"{labels_file.name}: {len(labels)} labelled queries", as_json)
+    summary(
+        f"{len(labels)} queries in {len(chosen)} modes ({runs} searches) in "
+        f"{_seconds(time.perf_counter() - started)}",
+        as_json,
+    )
+
+
+def _seconds(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{seconds:.1f} s"

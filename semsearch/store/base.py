@@ -82,9 +82,11 @@ class Store(Protocol):
         with ``keep_head``, its first passage."""
         ...
 
-    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    def heads(
+        self, question_ids: Sequence[str] | None, flt: SearchFilter | None = None
+    ) -> dict[str, dict[str, Any]]:
         """Payload of each question's first passage, by question id (absent ones left out); of
-        every question in the index when ``question_ids`` is None."""
+        every question in the index when ``question_ids`` is None; only those ``flt`` keeps."""
         ...
 
     def head_vectors(self, name: str) -> dict[str, list[float]]:

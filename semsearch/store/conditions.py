@@ -81,11 +81,13 @@ def question_conditions(
     return Conditions((Match(pl.QUESTION_ID, question_id),), must_not)
 
 
-def heads_conditions(question_ids: Sequence[str] | None) -> Conditions:
-    """One point per question (its first passage): of these questions, or of all when None."""
+def heads_conditions(question_ids: Sequence[str] | None, flt: SearchFilter | None = None) -> Conditions:
+    """One point per question (its first passage): of these questions, or of all when None; of
+    those ``flt`` keeps."""
+    chosen = search_conditions(flt, heads_only=True)
     if question_ids is None:
-        return Conditions((Match(pl.POSITION, 0),))
-    return Conditions((Match(pl.POSITION, 0), MatchAny(pl.QUESTION_ID, tuple(question_ids))))
+        return chosen
+    return Conditions((*chosen.must, MatchAny(pl.QUESTION_ID, tuple(question_ids))), chosen.must_not)
 
 
 def natural_key_conditions(key: str) -> Conditions:

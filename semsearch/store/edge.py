@@ -3,6 +3,7 @@ file: ``semsearch.store.edge_folder``)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,33 +80,61 @@ def _point_data(record: Any) -> PointData:
 class EdgeStore:
     kind = "edge"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, create: bool = True) -> None:
+        """``create=False`` (the commands that only read, ``serve``): a missing index is left
+        missing, nothing is written until the first write, and an index built meanwhile by
+        another process is opened on the next read."""
         self.folder = folder
         self.location = str(folder)
         self._shard: qe.EdgeShard | None = None
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailableError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
         self._lock = IndexLock(folder)
-        self._lock.acquire()
-        shard_path = folder / "shard"
-        if (shard_path / "edge_config.json").exists():
+        self._held = False
+        self._opening = threading.Lock()  # two first requests must not open it twice
+        if create or edge_folder.has_shard(folder):
+            self._open()
+
+    def _open(self) -> None:
+        """Create the folder, take the lock, load the shard when there is one."""
+        with self._opening:
+            if self._held:
+                return
             try:
-                self._shard = qe.EdgeShard.load(str(shard_path))
-            except Exception as exc:
-                self._lock.release()
-                raise StoreUnavailableError(f"cannot open the index in {folder}: {exc}") from exc
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(
+                    f"cannot create the index folder {self.folder}: {exc.strerror}"
+                ) from exc
+            self._lock.acquire()
+            self._held = True
+            if edge_folder.has_shard(self.folder):
+                try:
+                    self._shard = qe.EdgeShard.load(str(self.folder / "shard"))
+                except Exception as exc:
+                    self._release()
+                    raise StoreUnavailableError(f"cannot open the index in {self.folder}: {exc}") from exc
+
+    def _release(self) -> None:
+        self._lock.release()
+        self._held = False
+
+    @property
+    def _ready(self) -> qe.EdgeShard | None:
+        """The shard for a read: None while there is no index (opened once another process made one)."""
+        if self._shard is None and not self._held and edge_folder.has_shard(self.folder):
+            self._open()
+        return self._shard
 
     # -- metadata -------------------------------------------------------------------------
     def read_meta(self) -> dict[str, Any] | None:
         return edge_folder.read_meta(self.folder)
 
     def write_meta(self, meta: dict[str, Any]) -> None:
+        self._open()
         edge_folder.write_meta(self.folder, meta)
 
     # -- writing --------------------------------------------------------------------------
     def ensure_collection(self, layout: Layout) -> None:
+        self._open()
         if self._shard is not None:
             return
         sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
@@ -125,8 +154,9 @@ class EdgeStore:
 
     @property
     def shard(self) -> qe.EdgeShard:
-        if self._shard is None:
+        if self._ready is None:
             raise StoreUnavailableError(f"the index in {self.folder} is empty: run 'semsearch index' first")
+        assert self._shard is not None
         return self._shard
 
     def upsert(self, points: Sequence[PointData]) -> None:
@@ -162,7 +192,7 @@ class EdgeStore:
             self._shard.flush()
             self._shard.close()
             self._shard = None
-        self._lock.release()
+        self._release()
 
     # -- reading --------------------------------------------------------------------------
     def _scroll(self, flt: qe.Filter, with_vectors: bool = False) -> list[StoredPoint]:
@@ -186,14 +216,16 @@ class EdgeStore:
             if offset is None:
                 return found
 
-    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
-        if self._shard is None or question_ids is not None and not question_ids:
+    def heads(
+        self, question_ids: Sequence[str] | None, flt: SearchFilter | None = None
+    ) -> dict[str, dict[str, Any]]:
+        if self._ready is None or question_ids is not None and not question_ids:
             return {}
-        flt = build(heads_conditions(question_ids), _EDGE)
-        return {question_id_of(p.payload): p.payload for p in self._scroll(flt)}
+        where = build(heads_conditions(question_ids, flt), _EDGE)
+        return {question_id_of(p.payload): p.payload for p in self._scroll(where)}
 
     def head_vectors(self, name: str) -> dict[str, list[float]]:
-        if self._shard is None:
+        if self._ready is None:
             return {}
         found: dict[str, list[float]] = {}
         offset: Any = None
@@ -214,7 +246,7 @@ class EdgeStore:
                 return found
 
     def find_natural_key(self, key: str) -> str | None:
-        if self._shard is None:
+        if self._ready is None:
             return None
         records, _ = self.shard.scroll(
             qe.ScrollRequest(
@@ -226,7 +258,7 @@ class EdgeStore:
     def search(
         self, probe: Probe, limit: int, flt: SearchFilter, fields: Sequence[str] | None = None
     ) -> list[StoredPoint]:
-        if self._shard is None or probe.empty:
+        if self._ready is None or probe.empty:
             return []
         payload: bool | list[str] = list(fields) if fields is not None else True
         request = qe.QueryRequest(
@@ -236,13 +268,13 @@ class EdgeStore:
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        if self._shard is None or not point_ids:
+        if self._ready is None or not point_ids:
             return {}
         records = self.shard.retrieve(list(point_ids), True, False)
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
-        if self._shard is None:
+        if self._ready is None:
             return
         offset: Any = None
         while True:
@@ -254,12 +286,12 @@ class EdgeStore:
                 return
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
-        if self._shard is None:
+        if self._ready is None:
             return []
         points = self._scroll(build(question_conditions(question_id), _EDGE), with_vectors)
         return sorted(points, key=lambda p: position_of(p.payload))
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
-        if self._shard is None:
+        if self._ready is None:
             return 0
         return int(self.shard.count(qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)))

@@ -54,6 +54,11 @@ class IndexLock:
             self._handle = None
 
 
+def has_shard(folder: Path) -> bool:
+    """Whether the folder holds an engine shard (an index was created there)."""
+    return (folder / "shard" / "edge_config.json").exists()
+
+
 def read_meta(folder: Path) -> dict[str, Any] | None:
     path = folder / META_FILE
     if not path.exists():

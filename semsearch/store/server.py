@@ -213,10 +213,12 @@ class ServerStore:
             if offset is None:
                 return
 
-    def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    def heads(
+        self, question_ids: Sequence[str] | None, flt: SearchFilter | None = None
+    ) -> dict[str, dict[str, Any]]:
         if question_ids is not None and not question_ids:
             return {}
-        pages = self._scroll(filter_of(cond.heads_conditions(question_ids)))
+        pages = self._scroll(filter_of(cond.heads_conditions(question_ids, flt)))
         return {question_id_of(p.payload): p.payload for page in pages for p in page}
 
     def head_vectors(self, name: str) -> dict[str, list[float]]:
