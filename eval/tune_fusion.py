@@ -38,6 +38,15 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "share": [0.2, 0.5],
         "fusion": ["z", "minmax"],
     },
+    # Where BM25 may be useless (a query in another language than the index)
+    "lexical": {
+        "bm25": [0.0, 0.1, 0.25, 0.5, 1.0],
+        "passages": [0.25, 0.5, 1.0],
+        "question": [0.0, 0.5],
+        "question_model": [0.0, 0.75, 1.5],
+        "share": [0.5],
+        "fusion": ["z"],
+    },
     "small": {
         "bm25": [1.0],
         "passages": [0.0, 0.5],

@@ -82,11 +82,14 @@ def gather(
         question_level("question_model", QUESTION_MODEL, Probe(QUESTION_MODEL, query.whole.tolist()))
     if query.mode != "dense" and weights.get("bm25", 0) > 0:
         lexical = _lexical(store, sparse, query.text, (language, sure), flt, question_depth, found)
-        scores = {
-            qid: score * (1.0 if same else settings.cross_language_weight)
-            for qid, (score, same) in lexical.items()
+        discount = {
+            qid: 1.0 if same else settings.cross_language_weight for qid, (_, same) in lexical.items()
         }
-        found.signals.append(Signal("bm25", scores, weights["bm25"]))
+        scores = {qid: score * discount[qid] for qid, (score, _) in lexical.items()}
+        # Normalised scores forget a common factor: a list in another language than the query's
+        # also counts less as a whole.
+        share = sum(discount.values()) / len(discount) if discount else 1.0
+        found.signals.append(Signal("bm25", scores, weights["bm25"] * share))
     return found
 
 

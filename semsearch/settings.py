@@ -121,8 +121,8 @@ class Settings(BaseSettings):
                 "en": {"same question": 0.93, "closely related": 0.89, "same topic": 0.875},
             },
             "question": {
-                "fr": {"same question": 0.985, "closely related": 0.975, "same topic": 0.97},
-                "en": {"same question": 0.985, "closely related": 0.975, "same topic": 0.97},
+                "fr": {"same question": 0.995, "closely related": 0.975, "same topic": 0.97},
+                "en": {"same question": 0.995, "closely related": 0.96, "same topic": 0.93},
             },
         },
         description="For a text ('text') and for a question ('question'), per language, the "

@@ -20,7 +20,7 @@ from semsearch.service import SearchService
 from semsearch.settings import Settings
 from tests.support.api import API_KEY
 from tests.support.questions import french_questions, index_questions
-from tests.support.settings import fake_settings
+from tests.support.settings import FAKE_ENV, fake_settings
 
 KEY = {"X-API-Key": API_KEY}
 # The title of pw-10 word for word: it is the "same question" (similarity 1.0).
@@ -165,7 +165,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(cli, list(args), env={"SEMSEARCH_MODEL": "fake"})
+    result = runner.invoke(cli, list(args), env=FAKE_ENV)
     return result.exit_code, result.stdout, result.stderr
 
 

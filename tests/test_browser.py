@@ -24,7 +24,7 @@ from tests.support.paths import ROOT
 from tests.support.ports import free_port
 from tests.support.questions import index_questions
 from tests.support.serve import ServeProcess
-from tests.support.settings import fake_settings
+from tests.support.settings import FAKE_ENV, fake_settings
 
 CHROMIUM = Path(os.environ.get("SEMSEARCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -95,7 +95,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
     env = {
         **os.environ,
-        "SEMSEARCH_MODEL": "fake",
+        **FAKE_ENV,
         "SEMSEARCH_INDEX_PATH": str(tmp / "index"),
         "SEMSEARCH_CORS_ORIGINS": json.dumps([host]),
     }
@@ -314,7 +314,7 @@ def samples_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         run_index(service, [SAMPLES])
     port = free_port()
     api = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SEMSEARCH_MODEL": "fake", "SEMSEARCH_INDEX_PATH": str(tmp / "index")}
+    env = {**os.environ, **FAKE_ENV, "SEMSEARCH_INDEX_PATH": str(tmp / "index")}
     with ServeProcess([sys.executable, "-c", SERVE, str(port)], api, tmp / "server.log", env, ROOT):
         yield api
 
@@ -344,7 +344,7 @@ def test_the_answer_time_chart(browser: Browser, samples_api: str) -> None:
 def test_an_empty_index_is_said_on_the_page(browser: Browser, tmp_path: Path) -> None:
     port = free_port()
     api = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SEMSEARCH_MODEL": "fake", "SEMSEARCH_INDEX_PATH": str(tmp_path / "none")}
+    env = {**os.environ, **FAKE_ENV, "SEMSEARCH_INDEX_PATH": str(tmp_path / "none")}
     with ServeProcess([sys.executable, "-c", SERVE, str(port)], api, tmp_path / "log", env, ROOT):
         page = browser.new_page()
         page.goto(f"{api}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from semsearch.settings import Settings
 # lower than e5's, and the tests of the labels were written against these.
 _FAKE_LABELS = {"same question": 0.95, "closely related": 0.67, "same topic": 0.60}
 FAKE_CLOSENESS = {kind: {"fr": _FAKE_LABELS, "en": _FAKE_LABELS} for kind in ("text", "question")}
+# The same for a process started with the environment (``semsearch serve``, the CLI).
+FAKE_ENV = {"SEMSEARCH_MODEL": "fake", "SEMSEARCH_CLOSENESS_THRESHOLDS": json.dumps(FAKE_CLOSENESS)}
 
 
 def fake_settings(index_path: Path, **fields: Any) -> Settings:
