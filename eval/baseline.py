@@ -80,13 +80,20 @@ def main() -> int:
     labels = load_labels(args.labels)
     baseline = Baseline(questions(args.corpus), args.language)
     rows = [score(baseline.ranked(label), label) for label in labels]
-    kinds = sorted({label.kind or "-" for label in labels})
+    groups = sorted({label.kind or "-" for label in labels}) + sorted(
+        {f"/{label.subset}" for label in labels if label.subset}
+    )
     means = {m: sum(r[m] for r in rows) / len(rows) for m in METRICS}
     print(f"bm25s + PyStemmer ({args.language}), one document per question: {len(labels)} queries")
     print(" | ".join(f"{m} {means[m]:.3f}" for m in METRICS))
-    for kind in kinds:
-        picked = [r for r, label in zip(rows, labels, strict=True) if (label.kind or "-") == kind]
-        print(f"  {kind}: nDCG@10 {sum(r['ndcg@10'] for r in picked) / len(picked):.3f} ({len(picked)})")
+    for group in groups:
+        picked = [
+            r
+            for r, label in zip(rows, labels, strict=True)
+            if group in (label.kind or "-", f"/{label.subset}")
+        ]
+        ndcg, hit1 = (sum(r[m] for r in picked) / len(picked) for m in ("ndcg@10", "hit@1"))
+        print(f"  {group}: nDCG@10 {ndcg:.3f}, hit@1 {hit1:.3f} ({len(picked)})")
     if args.json:
         args.json.write_text(json.dumps(rows))
     return 0

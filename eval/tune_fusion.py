@@ -176,6 +176,7 @@ def main() -> int:
                 "query": q.label.query,
                 "question_id": q.label.question_id,
                 "kind": q.label.kind,
+                "subset": q.label.subset,
                 "held_out_ndcg": h,
             }
             for q, h in zip(queries, held_ndcg, strict=True)
