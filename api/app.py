@@ -18,6 +18,7 @@ from api.routes import pages, questions, search, system
 from semsearch.errors import StoreUnavailableError
 from semsearch.service import SearchService
 from semsearch.settings import Settings
+from semsearch.store import serving
 
 logger = logging.getLogger("semsearch.api")
 
@@ -38,6 +39,7 @@ def open_service(settings: Settings, warm: bool = True) -> SearchService:
         service.check_model()
         if warm and service.store.read_meta() is not None:
             service.embed_query("warm up")
+            service.embed_whole("warm up")
     except StoreUnavailableError as exc:
         # A Qdrant server that is down at start-up: serve anyway, /health says so, and
         # requests work again as soon as it is back.
@@ -48,9 +50,12 @@ def open_service(settings: Settings, warm: bool = True) -> SearchService:
     return service
 
 
-def create_app(settings: Settings, service: SearchService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, service: SearchService | None = None, announce: str | None = None
+) -> FastAPI:
     """The API. A ``service`` passed in (tests) is used as is and left open; otherwise the
-    lifespan opens one at start-up, shares it between requests and closes it at shutdown."""
+    lifespan opens one at start-up, shares it between requests and closes it at shutdown.
+    ``announce``: the URL it answers at, written beside the embedded index while it holds it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,9 +64,13 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
             return
         opened = await run_in_threadpool(open_service, settings)
         app.state.service = opened
+        if announce is not None:
+            serving.announce(settings.index_path, announce)
         try:
             yield
         finally:
+            if announce is not None:
+                serving.withdraw(settings.index_path)
             await run_in_threadpool(opened.close)
 
     app = FastAPI(title="semsearch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

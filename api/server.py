@@ -35,8 +35,15 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     # from the CLI, not a traceback in uvicorn's start-up log.
     open_service(settings, warm=False).close()
     if workers == 1:
+        # One-off `semsearch search` commands ask this server while it holds the embedded index.
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        announce = f"http://{local}:{port}" if not settings.qdrant_url else None
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+            create_app(settings, announce=announce),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=10,
         )
         return
     os.environ[_SETTINGS_ENV] = settings.model_dump_json()

@@ -4,7 +4,7 @@ A hit shows its best passages (up to three) and a ``similarity``: a cosine, comp
 query to another (fused scores are not), which the precedent labels read. For a text it is the
 best cosine between the query and the question's passages; for a question asked about it is the
 cosine of the two questions' title-and-question vectors (1.0 for the same text). Both come from
-one engine query restricted to the page's questions.
+the signals' own lists, or one engine query restricted to the page's questions they missed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from semsearch.ids import point_id
 from semsearch.models import SearchHit
 from semsearch.payload import RANKING_FIELDS, matched_passage, question_id_of, summary_from_payload
 from semsearch.query import MAX_LIMIT, MAX_OFFSET, check_page
-from semsearch.ranking import RankQuery, group
+from semsearch.ranking import Gathered, RankQuery, group
 from semsearch.store.base import DENSE, QUESTION, Probe, Store, StoredPoint
 
 MAX_PASSAGES_SHOWN = 3
@@ -26,27 +26,65 @@ _PASSAGES_PER_QUESTION = 40
 
 
 def hits(
-    store: Store, ids: list[str], fused: dict[str, float], query: RankQuery, about_question: bool
+    store: Store,
+    ids: list[str],
+    fused: dict[str, float],
+    query: RankQuery,
+    found: Gathered,
+    about_question: bool,
 ) -> list[SearchHit]:
-    """The page's hits, best first; ``about_question``: the query is an indexed question's own."""
+    """The page's hits, best first; ``about_question``: the query is an indexed question's own.
+
+    The signals already hold most of what a hit shows: a question among the passage signal's
+    passages has its best ones there (any passage of it in the list means its best one is too), and
+    a question among the ``question`` signal's has its similarity to the question asked about. The
+    engine is asked only for the rest: usually nothing (docs/performance.md).
+    """
     if not ids:
         return []
-    page = SearchFilter(only_questions=tuple(ids))
-    shown: dict[str, list[StoredPoint]] = {}
+    shown = {qid: found.passages[qid][:MAX_PASSAGES_SHOWN] for qid in ids if qid in found.passages}
     similarity: dict[str, float] = {}
     if query.dense is not None:
         vector = query.dense.tolist()
-        points = store.search(Probe(DENSE, vector), _PASSAGES_PER_QUESTION * len(ids), page, RANKING_FIELDS)
-        shown = {qid: matched[:MAX_PASSAGES_SHOWN] for qid, matched in group(points).items()}
+        missing = [qid for qid in ids if qid not in shown]
+        if missing:
+            page = SearchFilter(only_questions=tuple(missing))
+            points = store.search(
+                Probe(DENSE, vector), _PASSAGES_PER_QUESTION * len(missing), page, RANKING_FIELDS
+            )
+            shown |= {qid: matched[:MAX_PASSAGES_SHOWN] for qid, matched in group(points).items()}
         if about_question:
-            for p in store.search(Probe(QUESTION, vector), len(ids), page, RANKING_FIELDS):
-                similarity[question_id_of(p.payload)] = p.score
+            similarity = _question_similarity(store, ids, vector, found)
         else:
             similarity = {qid: matched[0].score for qid, matched in shown.items()}
+    return _built(store, ids, fused, shown, similarity)
+
+
+def _question_similarity(
+    store: Store, ids: list[str], vector: list[float], found: Gathered
+) -> dict[str, float]:
+    """The cosine of each page question's title-and-question vector with the one asked about."""
+    known = next((s.scores for s in found.signals if s.name == "question"), {})
+    similarity = {qid: known[qid] for qid in ids if qid in known}
+    missing = tuple(qid for qid in ids if qid not in similarity)
+    if missing:
+        page = SearchFilter(only_questions=missing)
+        for p in store.search(Probe(QUESTION, vector), len(missing), page, RANKING_FIELDS):
+            similarity[question_id_of(p.payload)] = p.score
+    return similarity
+
+
+def _built(
+    store: Store,
+    ids: list[str],
+    fused: dict[str, float],
+    shown: dict[str, list[StoredPoint]],
+    similarity: dict[str, float],
+) -> list[SearchHit]:
     # Without a vector (BM25 alone), a question shows its first passages: the title and the start.
     first = [point_id(qid, n) for qid in ids if qid not in shown for n in range(MAX_PASSAGES_SHOWN)]
     payloads = store.payloads([m.id for matched in shown.values() for m in matched] + first)
-    found = []
+    built = []
     for qid in ids:
         # A passage deleted between the reads is left out (its whole question, if none is left).
         passages = [(payloads[m.id], m.score) for m in shown.get(qid, []) if m.id in payloads]
@@ -61,8 +99,8 @@ def hits(
             passages=[matched_passage(payload, score) for payload, score in passages],
         )
         hit.similarity = similarity.get(qid)
-        found.append(hit)
-    return found
+        built.append(hit)
+    return built
 
 
 class Page(NamedTuple):

@@ -247,8 +247,8 @@ class SearchService(ServiceViews):
     def _page(
         self, query: RankQuery, limit: int, offset: int, flt: SearchFilter, about_question: bool, label: bool
     ) -> list[SearchHit]:
-        ids, fused, _ = rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
-        found = hits(self.store, ids, fused, query, about_question)
+        ids, fused, gathered = rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
+        found = hits(self.store, ids, fused, query, gathered, about_question)
         asked = QUESTION_ASKED if about_question else TEXT_ASKED
         return with_closeness(found, self.settings.closeness_thresholds, asked) if label else found
 

@@ -69,7 +69,7 @@ def test_a_second_process_is_told_who_holds_the_index_and_the_api_way_works(
     serving: tuple[subprocess.Popen[bytes], str, Path, Path],
 ) -> None:
     server, base, index, folder = serving
-    for args in (["index", str(folder)], ["search", "primes"], ["stats"]):
+    for args in (["index", str(folder)], ["stats"]):
         result = semsearch(*args, "--index", str(index))
         assert result.returncode == 1 and result.stdout == "", args
         lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -84,8 +84,42 @@ def test_a_second_process_is_told_who_holds_the_index_and_the_api_way_works(
     # ... and once the server is stopped (Ctrl-C), the index is free again and nothing is lost.
     server.send_signal(signal.SIGINT)
     assert server.wait(timeout=30) == 0
+    assert not (index / "serving.json").exists()  # the server says it no longer answers
     result = semsearch("index", "--index", str(index), "--json", str(folder))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["unchanged"] == 3
     stats = semsearch("stats", "--json", "--index", str(index))
     assert json.loads(stats.stdout)["questions"] == 4
+
+
+def test_search_and_related_ask_the_server_that_holds_the_index(
+    serving: tuple[subprocess.Popen[bytes], str, Path, Path],
+) -> None:
+    server, base, index, _ = serving
+    assert json.loads((index / "serving.json").read_text())["url"] == base
+    found = semsearch("search", "--index", str(index), "--json", "-n", "2", "primes à la rénovation")
+    assert found.returncode == 0, found.stderr
+    direct = httpx.get(
+        f"{base}/search", params={"q": "primes à la rénovation", "limit": 2}, timeout=30
+    ).json()
+    assert [json.loads(line)["id"] for line in found.stdout.splitlines()] == [
+        r["id"] for r in direct["results"]
+    ]
+    related = semsearch("related", "--index", str(index), "--json", "tp-1")
+    assert related.returncode == 0 and "tp-1" not in related.stdout and "tp-0" in related.stdout
+    # The server's refusals are one line, as the CLI's own.
+    bad = semsearch("related", "--index", str(index), "nope")
+    assert bad.returncode == 1 and bad.stderr.strip() == (
+        f"Error: no question with id 'nope' in the index (from the server at {base})"
+    )
+
+
+def test_an_announcement_left_by_a_dead_server_is_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "questions"
+    folder.mkdir()
+    (folder / "q.jsonl").write_text(json.dumps(_question(1)) + "\n", "utf-8")
+    index = tmp_path / "index"
+    assert semsearch("index", "--index", str(index), str(folder)).returncode == 0
+    (index / "serving.json").write_text(json.dumps({"pid": 2**22 + 12345, "url": "http://127.0.0.1:9"}))
+    found = semsearch("search", "--index", str(index), "--json", "primes")
+    assert found.returncode == 0 and "tp-1" in found.stdout, found.stderr

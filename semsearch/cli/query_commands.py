@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -19,6 +20,7 @@ from semsearch.cli.common import (
     TextOpt,
     build_filter,
     handle_errors,
+    make_settings,
     open_service,
     summary,
 )
@@ -27,7 +29,11 @@ from semsearch.cli.progress import progress_bar
 from semsearch.closeness import SLUGS, check_closeness
 from semsearch.errors import InputError
 from semsearch.export import EXPORT_FORMATS
+from semsearch.filters import SearchFilter
 from semsearch.query import SEARCH_MODES, SearchMode, check_mode, query_text
+
+if TYPE_CHECKING:
+    from semsearch.results import Page
 
 FormatOpt = Annotated[
     str | None,
@@ -42,6 +48,14 @@ ClosenessOpt = Annotated[
         "--closeness", help=f"Only results with this precedent label or a closer one: {', '.join(SLUGS)}."
     ),
 ]
+
+
+def _served(index: Path | None, route: str, flt: SearchFilter, asked: dict[str, Any]) -> Page | None:
+    """The page from the `semsearch serve` holding the index, or None (then the index is opened)."""
+    from semsearch.cli.remote import remote_page, server_of  # not for `semsearch --help`
+
+    url = server_of(make_settings(index))
+    return remote_page(url, route, flt, **asked) if url else None
 
 
 def _mode(mode: str | None) -> SearchMode | None:
@@ -76,13 +90,19 @@ def search(
     closeness: ClosenessOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Find the questions closest to a text: one result per question, with the passages that matched."""
+    """Find the questions closest to a text: one result per question, with the passages that matched.
+
+    When a `semsearch serve` holds the index, it is asked (over HTTP): the answer comes at once.
+    """
     text = sys.stdin.read() if query == "-" else query
     query_text(text)  # the core's rule, checked before the index is opened and the model loaded
     chosen, shown, label = _mode(mode), _format(fmt, as_json), check_closeness(closeness, "--closeness")
     flt = build_filter(date_from, date_to, before, assembly, session, author, addressee, answered)
-    with open_service(index, load_model=chosen != "sparse") as service:
-        found = service.search_page(text, limit, offset, label, flt=flt, mode=chosen)
+    asked = {"q": text, "limit": limit, "offset": offset, "mode": chosen, "closeness": closeness}
+    found = _served(index, "/search", flt, asked)
+    if found is None:
+        with open_service(index, load_model=chosen != "sparse") as service:
+            found = service.search_page(text, limit, offset, label, flt=flt, mode=chosen)
     print_page(found, shown, offset)
 
 
@@ -101,11 +121,17 @@ def related(
     closeness: ClosenessOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """The precedents of an indexed question: the questions closest to it, itself excluded."""
+    """The precedents of an indexed question: the questions closest to it, itself excluded.
+
+    When a `semsearch serve` holds the index, it is asked (over HTTP).
+    """
     chosen, shown, label = _mode(mode), _format(fmt, as_json), check_closeness(closeness, "--closeness")
     flt = build_filter(None, None, before, None, None, None, None, answered)
-    with open_service(index) as service:
-        found = service.related_page(question_id, limit, offset, label, flt=flt, mode=chosen)
+    asked = {"limit": limit, "offset": offset, "mode": chosen, "closeness": closeness}
+    found = _served(index, f"/questions/{quote(question_id, safe='')}/related", flt, asked)
+    if found is None:
+        with open_service(index) as service:
+            found = service.related_page(question_id, limit, offset, label, flt=flt, mode=chosen)
     print_page(found, shown, offset)
 
 
