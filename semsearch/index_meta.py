@@ -18,10 +18,13 @@ SCHEMA_VERSION = 3
 Meta = dict[str, Any]
 
 
-def new_meta(model: str, dimension: int, question_model: str, question_dimension: int | None) -> Meta:
+def new_meta(
+    model: str, dimension: int, question_model: str, question_dimension: int | None, precision: str = "fp32"
+) -> Meta:
     return {
         "model": model,
         "dimension": dimension,
+        "precision": precision,
         "question_model": question_model,
         "question_dimension": question_dimension,
         "schema": SCHEMA_VERSION,
@@ -42,6 +45,21 @@ def model_of(meta: Meta | None) -> str | None:
 
 def dimension_of(meta: Meta | None) -> int | None:
     return meta.get("dimension") if meta else None
+
+
+def precision_of(meta: Meta | None) -> str:
+    return str(meta.get("precision", "fp32")) if meta else "fp32"
+
+
+def check_precision(meta: Meta | None, model: str, precision: str, location: str) -> None:
+    """Refuse to search int8 vectors with fp32 ones, or the reverse: close, but not the same."""
+    built = precision_of(meta)
+    if meta and built != precision:
+        setting = "onnx-int8" if built == "int8" else "onnx"
+        raise ModelMismatchError(
+            f"the index {location} holds {built} vectors of '{model}' but the encoder makes {precision} "
+            f"ones: set SEMSEARCH_ENCODER={setting}, or re-index with 'semsearch index --rebuild'"
+        )
 
 
 def check_model(meta: Meta | None, model: str, question_model: str, location: str, new_place: str) -> None:
@@ -81,5 +99,5 @@ def check_dimension(meta: Meta | None, model: str, dimension: int, location: str
 
 def same_model(a: Meta, b: Meta) -> bool:
     """Two indexes hold vectors of one model (a migration may copy one into the other)."""
-    keys = ("model", "dimension", "question_model", "question_dimension")
+    keys = ("model", "dimension", "question_model", "question_dimension", "precision")
     return all(a.get(k) == b.get(k) for k in keys)

@@ -26,6 +26,7 @@ from semsearch.embedding.loader import (
     load_question_embedder,
     model_id,
     question_model_id,
+    vector_precision,
 )
 from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
@@ -131,9 +132,12 @@ class SearchService(ServiceViews):
         new_place = (
             "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
         )
-        index_meta.check_model(
-            self._meta(), self.model_name, question_model_id(self.settings), self.store.location, new_place
+        meta, location = self._meta(), self.store.location
+        index_meta.check_model(meta, self.model_name, question_model_id(self.settings), location, new_place)
+        precision = (
+            self._embedder.precision if self._embedder is not None else vector_precision(self.settings)
         )
+        index_meta.check_precision(meta, self.model_name, precision, location)
 
     @property
     def embedder(self) -> Embedder:
@@ -145,6 +149,7 @@ class SearchService(ServiceViews):
                     self._embedder = loading.result() if loading else load_embedder(self.settings)
         embedder = self._embedder
         index_meta.check_dimension(self._meta(), embedder.name, embedder.dimension, self.store.location)
+        index_meta.check_precision(self._meta(), embedder.name, embedder.precision, self.store.location)
         return embedder
 
     @property
@@ -188,7 +193,11 @@ class SearchService(ServiceViews):
         question_dimension = question.dimension if question is not None else None
         if self._meta() is None:
             self._known_meta = index_meta.new_meta(
-                embedder.name, embedder.dimension, question_model_id(self.settings), question_dimension
+                embedder.name,
+                embedder.dimension,
+                question_model_id(self.settings),
+                question_dimension,
+                embedder.precision,
             )
             self.store.write_meta(self._known_meta)
         self.store.ensure_collection(Layout(embedder.dimension, question_dimension))

@@ -23,6 +23,8 @@ def _words(text: str) -> list[str]:
 
 
 class FakeEmbedder:
+    precision = "fp32"
+
     def __init__(self, dimension: int = 64, max_tokens: int = 128) -> None:
         self.name = f"fake:{dimension}"
         self.dimension = dimension

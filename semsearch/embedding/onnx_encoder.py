@@ -159,6 +159,7 @@ class OnnxEmbedder:
         self.name = name
         self.folder = folder
         self.quantized = quantized
+        self.precision = "int8" if quantized else "fp32"
         pipeline = read_pipeline(folder)
         chosen = resolve(name, Prompts(pipeline.query_prompt, pipeline.document_prompt), prompts)
         self.pipeline = replace(pipeline, query_prompt=chosen.query, document_prompt=chosen.document)

@@ -16,6 +16,7 @@ class Embedder(Protocol):
     name: str
     dimension: int
     max_tokens: int
+    precision: str  # of its vectors: "fp32", or "int8" (a quantised ONNX graph); an index records it
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 

@@ -25,6 +25,8 @@ def offline_hub() -> None:
 
 
 class SentenceTransformerEmbedder:
+    precision = "fp32"
+
     def __init__(self, name: str, device: str = "cpu", prompts: Mapping[str, str] | None = None) -> None:
         self.name = name
         bundled = bundled_source(name)

@@ -40,6 +40,7 @@ class UseEncoder:
     """The ``Embedder`` protocol over USE; queries and documents are encoded alike."""
 
     name = USE_MODEL
+    precision = "fp32"
     dimension = 512
     max_tokens = 1_000_000  # no limit: a question is read whole
 
