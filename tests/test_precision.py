@@ -13,14 +13,13 @@ from semsearch.settings import Settings
 @pytest.mark.parametrize(
     ("model", "encoder", "device", "expected"),
     [
-        ("multilingual-e5-small", "auto", "cpu", "int8"),  # the default: a bundled model on the CPU
-        ("all-MiniLM-L6-v2", "auto", "cpu", "int8"),
+        ("multilingual-e5-small", "auto", "cpu", "fp32"),  # the default keeps fp32 (quality first)
+        ("multilingual-e5-small", "onnx-int8", "cpu", "int8"),
         ("multilingual-e5-small", "onnx", "cpu", "fp32"),
         ("multilingual-e5-small", "torch", "cpu", "fp32"),
         ("multilingual-e5-small", "auto", "cuda", "fp32"),  # auto is torch on a GPU
         ("some-org/hub-only-model", "auto", "cpu", "fp32"),  # not local: torch
-        ("some-org/hub-only-model", "onnx-int8", "cpu", "int8"),
-        ("fake", "auto", "cpu", "fp32"),
+        ("fake", "onnx-int8", "cpu", "fp32"),
     ],
 )
 def test_the_settings_say_the_precision(model: str, encoder: str, device: str, expected: str) -> None:
