@@ -39,6 +39,11 @@ class Config:
     cli_runs: int
     quick: bool
     repeats: int = 1  # indexing: bare and index runs, alternated; the best of each is compared
+    floor_requests: int = 300  # requests of the floor, per query language
+    million_passages: int = 1_000_000  # the large Edge index (copies)
+    duplicate_questions: int = 50_000  # questions of the index `semsearch duplicates` runs over
+    copy_noise: float = 0.25  # a copy's vectors: the real one plus noise of this norm, renormalised
+    qdrant: bool = True  # the latency bench against a Qdrant server too
 
 
 def check_paths(config: Config) -> None:
@@ -66,9 +71,13 @@ def corpus_slice(config: Config, questions: int) -> Path:
     return out
 
 
-def child_env(config: Config) -> dict[str, str]:
+def child_env(config: Config, qdrant_url: str | None = None) -> dict[str, str]:
+    """The environment of a ``semsearch`` child: the bench's model, no rate limit, and the embedded
+    index unless ``qdrant_url`` is given."""
     env = dict(os.environ)
-    env.pop("SEMSEARCH_QDRANT_URL", None)  # always the embedded index
+    env.pop("SEMSEARCH_QDRANT_URL", None)
+    if qdrant_url is not None:
+        env["SEMSEARCH_QDRANT_URL"] = qdrant_url
     env.update(
         SEMSEARCH_MODEL=config.model,
         SEMSEARCH_ENCODER=config.encoder,
@@ -92,13 +101,17 @@ class ChildRun:
     stderr: str
 
 
-def run_child(args: list[str], config: Config, timeout: float = 24 * 3600) -> ChildRun:
+def run_child(
+    args: list[str], config: Config, timeout: float = 24 * 3600, env: dict[str, str] | None = None
+) -> ChildRun:
     """Run a ``semsearch`` command (in the work folder, so no ``.env`` of the repo applies) and
     measure its wall time and its own peak memory (``wait4`` gives one child's ru_maxrss)."""
     out_path, err_path = config.workdir / "child.out", config.workdir / "child.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=config.workdir, env=child_env(config), stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            args, cwd=config.workdir, env=env or child_env(config), stdout=out, stderr=err
+        )
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -119,13 +132,35 @@ def run_child(args: list[str], config: Config, timeout: float = 24 * 3600) -> Ch
     )
 
 
-def load_encoder(config: Config) -> Any:
-    """The encoder the index and the server use, in this process (the "bare" reference)."""
-    from semsearch.embedding.loader import load_embedder
+def product_settings(model: str, encoder: str, index: Path, qdrant_url: str | None = None) -> Any:
+    """The product's settings for this model and index (or a Qdrant server), nothing from a
+    ``.env`` file; the rest as the environment says, as for a user."""
     from semsearch.settings import Settings
 
-    settings = Settings(model=config.model, encoder=config.encoder, _env_file=None)  # type: ignore[call-arg, arg-type]
-    return load_embedder(settings)
+    return Settings(  # type: ignore[call-arg]
+        index_path=index,
+        model=model,
+        encoder=encoder,  # type: ignore[arg-type]
+        qdrant_url=qdrant_url,
+        _env_file=None,
+    )
+
+
+def settings_for(config: Config, index: Path, qdrant_url: str | None = None) -> Any:
+    return product_settings(config.model, config.encoder, index, qdrant_url)
+
+
+def load_encoder(config: Config) -> Any:
+    """The passage encoder the index and the server use, in this process."""
+    from semsearch.embedding.loader import load_embedder
+
+    return load_embedder(settings_for(config, config.workdir / "unused"))
+
+
+def fail_line(run: ChildRun) -> str:
+    """A failed child's last line of output: what a user would read."""
+    lines = (run.stderr.strip() or run.stdout.strip() or f"exit status {run.returncode}").splitlines()
+    return lines[-1][-300:]
 
 
 def encoder_label(embedder: Any) -> str:
@@ -136,12 +171,24 @@ def encoder_label(embedder: Any) -> str:
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
-    """p50/p95/p99 and the mean, in milliseconds, of durations in seconds."""
+    """p50/p95/p99 and the mean, in milliseconds, of durations in seconds (p99: numpy's linear
+    interpolation between the two nearest ranks)."""
     ms = np.asarray(values, dtype=np.float64) * 1000
     if ms.size == 0:
         return {"n": 0}
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-    return {"n": int(ms.size), "p50": p50, "p95": p95, "p99": p99, "mean": float(ms.mean())}
+    return {
+        "n": int(ms.size),
+        "p50": round(float(p50), 2),
+        "p95": round(float(p95), 2),
+        "p99": round(float(p99), 2),
+        "mean": round(float(ms.mean()), 2),
+    }
+
+
+def say(message: str) -> None:
+    """Progress on stderr, time-stamped."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def machine_load() -> dict[str, Any]:
@@ -198,3 +245,31 @@ def machine() -> dict[str, Any]:
         "disk_free_gib": round(shutil.disk_usage("/tmp").free / 1024**3, 1),
         "versions": versions,
     }
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
+def tree_memory(pid: int) -> dict[str, float]:
+    """Resident and peak memory (VmRSS, VmHWM, MiB) of a process and all its descendants, summed
+    (``serve --workers N`` is a parent and N workers), and the number of processes."""
+    pids, total = [pid], {"rss_mib": 0.0, "peak_rss_mib": 0.0, "processes": 0.0}
+    while pids:
+        current = pids.pop()
+        pids += _children(current)
+        try:
+            lines = Path(f"/proc/{current}/status").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {k: v for k, _, v in (line.partition(":") for line in lines)}
+        total["rss_mib"] += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+        total["peak_rss_mib"] += int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+        total["processes"] += 1
+    return {k: round(v, 1) for k, v in total.items()}

@@ -34,11 +34,24 @@ from bench.common import (
     machine_load,
     percentiles,
 )
-from bench.indexing import passages_of
 from bench.queries import distinct_queries
+from semsearch.settings import DEFAULT_MODEL
 
 ENCODERS = ("torch", "onnx", "onnx-int8")
 LABELS = REPO / "eval" / "labels" / "wallonia_fr.jsonl"
+
+
+def passages_of(path: Path, embedder: Any) -> list[str]:
+    """The passages the pipeline makes of the questions in ``path``."""
+    from indexer.readers import read_file
+    from semsearch.models import Question
+    from semsearch.passages import build_passages
+
+    texts: list[str] = []
+    for item in read_file(path):
+        if isinstance(item, Question):
+            texts += [p.text for p in build_passages(item, embedder.count_tokens, embedder.max_tokens)]
+    return texts
 
 
 def _speed(embedder: Any, passages: list[str], queries: list[str]) -> dict[str, Any]:
@@ -116,7 +129,7 @@ def measure(model: str, questions: int, queries_n: int, quality: bool) -> dict[s
         raise BenchError(f"the shared data ({UK_CORPUS}) or the labels ({LABELS}) are absent")
     workdir = Path(tempfile.mkdtemp(prefix="semsearch-enc-"))
     config = Config(UK_CORPUS, workdir, workdir, model, "torch", 0, 0, 0, 0, (1,), 0, False)
-    queries = distinct_queries(queries_n)
+    queries = distinct_queries(queries_n, "en")
     results: dict[str, Any] = {"machine": machine(), "model": model, "encoders": {}}
     reference: dict[str, Any] = {}
     for encoder in ENCODERS:
@@ -159,7 +172,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.encoders", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--questions", type=int, default=600, help="UK questions whose passages are encoded.")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-quality", action="store_true", help="Skip the French judged set.")

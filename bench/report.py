@@ -1,170 +1,262 @@
-"""The benchmark's verdicts against the targets, and its Markdown summary."""
+"""The benchmark's figures against the issue's targets, each with its ratio to the target.
+
+A row: what was measured, the limit it is held to, the ratio measured / limit (a "≤" target is met
+at a ratio of 1 or less, a "≥" one at 1 or more) and whether it is met; a figure that could not be
+measured says why. ``targets`` are the issue's (French queries, the embedded engine, the
+store-scale index); ``compared`` holds the same formulas for the English mix and the Qdrant server
+(for reading, not targets); ``figures`` the reported values without a limit (the floor, the
+million-passage index, the indexing spread).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bench.http import find
+
 MIN_PASSAGES = 400_000
+MILLION = 1_000_000
+DUPLICATE_QUESTIONS = 50_000
+GIB = 1024.0
 
 
-def _run(results: dict[str, Any], clients: int, label: str) -> dict[str, Any]:
-    runs = results.get("latency", {}).get("server", {}).get("runs", {})
-    return dict(runs.get(f"{clients} client{'s' if clients > 1 else ''}, filter {label}", {}))
+class Rows:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
 
-
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per target of the issue: what was measured, the limit, and whether it holds."""
-    rows: list[dict[str, Any]] = []
-
-    def add(name: str, value: float | None, limit: float, unit: str, lower_is_better: bool = True) -> None:
-        if value is None:
+    def add(
+        self,
+        name: str,
+        value: float | None,
+        limit: float | None,
+        unit: str,
+        at_least: bool = False,
+        note: str = "",
+    ) -> None:
+        """A target row; ``value`` None: not measured (``note`` says why)."""
+        row: dict[str, Any] = {
+            "target": name,
+            "unit": unit,
+            "direction": ">=" if at_least else "<=",
+            "note": note,
+        }
+        if value is None or limit is None or limit <= 0:
+            self.rows.append({**row, "measured": value, "limit": limit, "ratio": None, "met": False})
             return
-        ok = bool(value <= limit if lower_is_better else value >= limit)
-        rows.append(
-            {"target": name, "measured": round(value, 3), "limit": round(limit, 3), "unit": unit, "met": ok}
+        ratio = value / limit
+        met = ratio >= 1 if at_least else ratio <= 1
+        self.rows.append(
+            {
+                **row,
+                "measured": round(value, 3),
+                "limit": round(limit, 3),
+                "ratio": round(ratio, 3),
+                "met": met,
+            }
         )
 
-    latency = results.get("latency", {})
-    bare = latency.get("bare_query_encoding_ms", {}).get("p50")
-    one, one_f = _run(results, 1, "none"), _run(results, 1, "from=2024-01-01")
-    many = max((int(k.split()[0]) for k in latency.get("server", {}).get("runs", {})), default=1)
-    eight, eight_f = _run(results, many, "none"), _run(results, many, "from=2024-01-01")
-    if bare is not None and "p50" in one:
-        add("search p50, 1 client (<= 1.5 x bare encoding + 10 ms)", one["p50"], 1.5 * bare + 10, "ms")
-    if "p99" in eight:
-        add(f"search p99, {many} clients", eight["p99"], 100, "ms")
-        if "p99" in eight_f:
-            add(f"search p99, {many} clients, with a filter", eight_f["p99"], 100, "ms")
-    if "p50" in one and "p50" in one_f:
-        add("filter cost, p50, 1 client", 100 * (one_f["p50"] / one["p50"] - 1), 20, "%")
-    if "p50" in eight and "p50" in eight_f:
-        add(f"filter cost, p50, {many} clients", 100 * (eight_f["p50"] / eight["p50"] - 1), 20, "%")
-    cli = latency.get("cold_cli_search", {}).get("median_seconds")
-    add("cold `semsearch search` to printed results (median)", cli, 1.5, "s")
-    server = latency.get("server", {})
-    add("`semsearch serve` start to first answer", server.get("cold_start_seconds"), 3, "s")
-    add("server peak memory (VmHWM)", server.get("memory", {}).get("peak_rss_mib"), 2048, "MiB")
-    ratio = results.get("indexing", {}).get("ratio")
-    if ratio is not None:
-        add("indexing throughput / bare encoder", 100 * ratio, 90, "%", lower_is_better=False)
-    passages = results.get("scale", {}).get("passages")
-    add("passages in the store-scale index", passages, MIN_PASSAGES, "passages", lower_is_better=False)
-    return rows
+
+def _get(data: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
 
 
-def _fmt(value: Any) -> str:
-    return (
-        f"{value:,.1f}"
-        if isinstance(value, float)
-        else f"{value:,}"
-        if isinstance(value, int)
-        else str(value)
+def latency_rows(
+    rows: Rows,
+    label: str,
+    floor: dict[str, Any] | None,
+    runs: list[dict[str, Any]],
+    bare_ms: float | None,
+    language: str = "fr",
+) -> None:
+    """X ≥ 0.8 F, p99 ≤ 1.5 × clients / X, 1-client p50s ≤ 1.5 × bare + 10 ms, the filter's cost."""
+    many, one = find(runs, "search", language, False, True), find(runs, "search", language, False, False)
+    f = _get(floor or {}, language, "floor", "requests_per_second")
+    x = many.get("requests_per_second")
+    clients = many.get("clients", 8)
+    rows.add(
+        f"{label}: throughput X, {clients} clients (≥ 0.8 F, F = {f or '?'} req/s)",
+        x,
+        0.8 * f if f else None,
+        "req/s",
+        at_least=True,
+    )
+    rows.add(
+        f"{label}: p99, {clients} clients (≤ 1.5 × {clients} / X)",
+        many.get("p99"),
+        1500 * clients / x if x else None,
+        "ms",
+    )
+    limit = 1.5 * bare_ms + 10 if bare_ms is not None else None
+    rows.add(
+        f"{label}: `GET /search` p50, 1 client (≤ 1.5 × bare encoding + 10 ms)", one.get("p50"), limit, "ms"
+    )
+    if language == "fr":
+        related = find(runs, "related", None, False, False)
+        rows.add(
+            f"{label}: `GET /questions/{{id}}/related` p50, 1 client (same limit)",
+            related.get("p50"),
+            limit,
+            "ms",
+        )
+        filtered, filtered_many = (
+            find(runs, "search", "fr", True, False),
+            find(runs, "search", "fr", True, True),
+        )
+        if one.get("p50") and filtered.get("p50"):
+            rows.add(
+                f"{label}: filter cost, p50 with 1 client", 100 * (filtered["p50"] / one["p50"] - 1), 20, "%"
+            )
+        if x and filtered_many.get("requests_per_second"):
+            rows.add(
+                f"{label}: filter cost, throughput with {clients} clients",
+                100 * (x / filtered_many["requests_per_second"] - 1),
+                20,
+                "%",
+            )
+
+
+def _cli(rows: Rows, name: str, cli: dict[str, Any] | None) -> None:
+    if cli is None:
+        return
+    rows.add(
+        name, cli.get("median_seconds"), 1.5, "s", note=f"failed: {cli['failed']}" if "failed" in cli else ""
     )
 
 
-def _load(load: dict[str, Any]) -> str:
-    return f"{load['load_average']} (CPU pressure {load['cpu_pressure_avg10']} %)"
-
-
-def markdown(results: dict[str, Any]) -> str:
-    lines = _head(results)
-    sections = (("indexing", _indexing), ("scale", _scale), ("latency", _latency))
-    for key, section in sections:
-        if key in results:
-            lines += section(results[key])
-    return "\n".join(lines) + "\n"
-
-
-def _head(results: dict[str, Any]) -> list[str]:
-    """The run, the machine and the targets' table."""
-    m = results["machine"]
-    lines = [
-        "# semsearch benchmark",
-        "",
-        f"`{results['command']}` — {results['started']}, {results['seconds']:.0f} s"
-        + (" (quick mode: sizes far below the targets' scale)" if results["quick"] else ""),
-        "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['system']}, "
-        f"Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-        + f". Load at start {_load(results['load_start'])}, at end {_load(results['load_end'])}.",
-        f"Model `{results['model']}`, encoder setting `{results['encoder']}`.",
-        "",
-        "## Targets",
-        "",
-        "| target | measured | limit | met |",
-        "| --- | ---: | ---: | :---: |",
-    ]
-    for row in results["targets"]:
-        mark = "yes" if row["met"] else "**no**"
-        lines.append(
-            f"| {row['target']} | {_fmt(row['measured'])} {row['unit']} | {_fmt(row['limit'])} | {mark} |"
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = Rows()
+    floor, latency = results.get("floor"), results.get("latency", {})
+    bare = _get(results, "floor", "fr", "bare_encoding_ms", "sum", "p50")
+    if latency:
+        latency_rows(rows, "Edge", floor, _get(latency, "server", "runs") or [], bare)
+        _cli(rows, "cold `semsearch search`, no server running (median)", latency.get("cli_without_server"))
+        _cli(
+            rows,
+            "cold `semsearch search`, a `semsearch serve` holding the index (median)",
+            _get(latency, "server", "cli_with_server"),
         )
-    return lines
-
-
-def _indexing(ix: dict[str, Any]) -> list[str]:
-    bare, index = ix["bare"], ix["index"]
-    return [
-        "",
-        f"## Indexing ({ix['corpus']})",
-        "",
-        "| | passages | seconds | passages/s | peak memory |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        f"| bare encoder ({bare['encoder']}) | {bare['passages']:,} | {bare['seconds']} "
-        f"| {bare['passages_per_second']} | |",
-        f"| `semsearch index` (its summary) | {index['passages']:,} | {index['seconds']} "
-        f"| {index['passages_per_second']} | {index['peak_rss_mib']} MiB |",
-        f"| `semsearch index` (process wall time) | | {index['wall_seconds']} "
-        f"| {index['wall_passages_per_second']} | |",
-        "",
-        f"Ratio (summary): {ix['ratio']:.1%}. The best of {len(ix['runs']['bare_passages_per_second'])} "
-        f"alternated runs each (bare: {ix['runs']['bare_passages_per_second']}, index: "
-        f"{ix['runs']['index_passages_per_second']} passages/s).",
-    ]
-
-
-def _scale(sc: dict[str, Any]) -> list[str]:
-    return [
-        "",
-        "## Store scale",
-        "",
-        f"{sc['passages']:,} passages: **{sc['real_passages']:,} real** "
-        f"({sc['real_questions']:,} questions "
-        f"embedded by `semsearch index` at {sc['real_index_passages_per_second']} passages/s), the other "
-        f"{sc['passages'] - sc['real_passages']:,} are {sc['copies']} rounds of copies of those points "
-        "(same vectors and payloads, new question and point ids). "
-        f"Disk: {sc.get('index_mib', '?')} MiB ({sc.get('index_allocated_mib', '?')} MiB allocated)."
-        + (" Index reused from an earlier run." if sc.get("reused") else ""),
-    ]
-
-
-def _latency(lat: dict[str, Any]) -> list[str]:
-    bare = lat["bare_query_encoding_ms"]
-    lines = [
-        "",
-        "## Query latency (`GET /search`, hybrid, limit 10, grouped; ms)",
-        "",
-        "| run | n | p50 | p95 | p99 | mean | req/s | CPU pressure before |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| bare query encoding ({bare['encoder']}, in-process) | {bare['n']} | {bare['p50']:.1f} "
-        f"| {bare['p95']:.1f} | {bare['p99']:.1f} | {bare['mean']:.1f} | "
-        f"| {bare['load']['cpu_pressure_avg10']} % |",
-    ]
-    for name, run in lat["server"]["runs"].items():
-        pressure = run["load"]["cpu_pressure_avg10"] if "load" in run else ""
-        lines.append(
-            f"| {name} | {run['n']} | {run['p50']:.1f} | {run['p95']:.1f} | {run['p99']:.1f} "
-            f"| {run['mean']:.1f} | {run.get('requests_per_second', '')} | {pressure} % |"
+        rows.add(
+            "`semsearch serve` start to first answer", _get(latency, "server", "first_answer_seconds"), 3, "s"
         )
-    cli = lat["cold_cli_search"]
-    srv = lat["server"]
-    lines += [
-        "",
-        f"Cold `semsearch search`: median {cli['median_seconds']} s over {cli['runs']} runs "
-        f"({cli['seconds']}). "
-        f"`semsearch serve` to first answer: {srv['cold_start_seconds']} s. Server memory: "
-        f"{srv['memory']['rss_mib']} MiB resident, {srv['memory']['peak_rss_mib']} MiB peak "
-        f"({srv['memory_after_start']['rss_mib']} MiB after start).",
+        rows.add(
+            "`semsearch serve` peak memory (VmHWM)",
+            _get(latency, "server", "memory", "peak_rss_mib"),
+            2 * GIB,
+            "MiB",
+        )
+    if "indexing" in results:
+        rows.add(
+            "`semsearch index` / bare encoders (best of alternated runs)",
+            100 * results["indexing"]["ratio"],
+            90,
+            "%",
+            at_least=True,
+        )
+    duplicates = results.get("duplicates")
+    if duplicates:
+        note = (
+            ""
+            if duplicates["questions"] >= DUPLICATE_QUESTIONS
+            else f"only {duplicates['questions']:,} questions"
+        )
+        rows.add(
+            f"`semsearch duplicates` over {duplicates['questions']:,} questions",
+            duplicates.get("seconds"),
+            300,
+            "s",
+            note=note,
+        )
+    passages = _get(results, "scale", "store", "passages")
+    if passages is not None:
+        rows.add("passages in the store-scale index", passages, MIN_PASSAGES, "passages", at_least=True)
+    million = _get(results, "million", "passages")
+    if million is not None:
+        rows.add("passages in the million-passage index", million, MILLION, "passages", at_least=True)
+    return rows.rows
+
+
+def compared(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same formulas for the English mix (embedded engine) and for the Qdrant server."""
+    rows = Rows()
+    runs = _get(results, "latency", "server", "runs")
+    if runs:
+        bare_en = _get(results, "floor", "en", "bare_encoding_ms", "sum", "p50")
+        latency_rows(rows, "Edge, English queries", results.get("floor"), runs, bare_en, language="en")
+    qdrant = results.get("qdrant", {})
+    if qdrant.get("runs"):
+        bare = _get(qdrant, "floor", "fr", "bare_encoding_ms", "sum", "p50")
+        latency_rows(
+            rows, f"Qdrant, serve --workers {qdrant['workers']}", qdrant.get("floor"), qdrant["runs"], bare
+        )
+        rows.add(
+            "Qdrant: `semsearch serve --workers 2` start to first answer",
+            qdrant.get("first_answer_seconds"),
+            3,
+            "s",
+        )
+        rows.add(
+            "Qdrant: serve's processes, peak memory summed",
+            _get(qdrant, "memory", "peak_rss_mib"),
+            2 * GIB,
+            "MiB",
+        )
+    return rows.rows
+
+
+def _per_model(lang: dict[str, Any]) -> str:
+    bare = lang.get("bare_encoding_ms", {})
+    parts = [
+        f"{model} {v['p50']:.1f} ms" for model, v in bare.items() if isinstance(v, dict) and model != "sum"
     ]
-    return lines
+    return " + ".join(parts) + ", the sum's p50"
+
+
+def figures(results: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """Reported figures without a limit."""
+    out: list[tuple[str, Any, str]] = []
+    for language in ("fr", "en"):
+        lang = _get(results, "floor", language) or {}
+        if lang:
+            out += [
+                (
+                    f"floor F, {language} queries, 8 threads",
+                    _get(lang, "floor", "requests_per_second"),
+                    "req/s",
+                ),
+                (f"floor, {language}, 1 thread", _get(lang, "one_thread", "requests_per_second"), "req/s"),
+                (
+                    f"bare query encoding p50, {language} queries: {_per_model(lang)}",
+                    _get(lang, "bare_encoding_ms", "sum", "p50"),
+                    "ms",
+                ),
+                (
+                    f"engine queries per {language} search",
+                    _get(lang, "shape", "engine_queries_per_search"),
+                    "",
+                ),
+            ]
+    runs = _get(results, "indexing", "runs") or {}
+    if runs:
+        out += [
+            ("indexing spread, bare runs", 100 * runs["bare_spread"], "%"),
+            ("indexing spread, index runs", 100 * runs["index_spread"], "%"),
+        ]
+    million = results.get("million") or {}
+    if million.get("runs"):
+        run = million["runs"][0]
+        out += [
+            ("million: size on disk (allocated)", million.get("index_allocated_mib"), "MiB"),
+            ("million: open (new process)", _get(million, "open", "open_seconds"), "s"),
+            ("million: `GET /search` p50 / p99, 1 client", f"{run['p50']:.1f} / {run['p99']:.1f}", "ms"),
+            ("million: serve start to first answer", million.get("first_answer_seconds"), "s"),
+            (
+                "million: serve memory, resident / peak",
+                f"{million['memory']['rss_mib']:,.0f} / {million['memory']['peak_rss_mib']:,.0f}",
+                "MiB",
+            ),
+        ]
+    return out

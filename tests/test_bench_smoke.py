@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.common import BenchError, Config
-from bench.latency import Server
-from bench.queries import FRENCH, distinct_queries
+from bench.copies import noisy
+from bench.http import Server
+from bench.queries import QueryPool, distinct_queries
+from bench.recording import PASSAGE_MODEL, Recorder, replay
 from bench.run import main
 
 TOPICS = ("flood defences", "rail fares", "school funding", "dental care", "prison places", "bus services")
@@ -45,25 +48,54 @@ def test_the_quick_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Pa
         str(tmp_path / "work"),
         "--results",
         str(results),
+        "--model",
+        "fake",
+        "--requests",
+        "3",
+        "--floor-requests",
+        "8",
+        "--target-passages",
+        "300",
+        "--million-passages",
+        "500",
+        "--duplicate-questions",
+        "60",
     ]
-    assert main([*args, "--model", "fake", "--requests", "3", "--target-passages", "300"]) == 0
+    status = main(args)
 
     data = json.loads((results / "latest.json").read_text(encoding="utf-8"))
-    assert data["indexing"]["index"]["passages"] == data["indexing"]["bare"]["passages"] > 0
-    assert data["scale"]["passages"] == 300 and data["scale"]["real_passages"] < 300
-    runs = data["latency"]["server"]["runs"]
-    assert runs["1 client, filter none"]["n"] == 3 and runs["8 clients, filter from=2024-01-01"]["n"] == 24
+    # Qdrant is measured where its binary can be fetched; anything else must have run.
+    assert set(data["skipped"]) <= {"qdrant"}, data["skipped"]
+    assert status == (1 if data["skipped"] else 0)
+    indexing = data["indexing"]
+    assert indexing["index"]["passages"] == indexing["bare"]["passages"] > 0
+    assert set(indexing["bare"]["seconds_per_model"]) == {"passage model", "question model"}
+    assert data["scale"]["store"]["passages"] == 300 and data["scale"]["store"]["real_passages"] < 300
+    french, english = data["floor"]["fr"], data["floor"]["en"]
+    assert french["floor"]["requests_per_second"] > 0 and french["floor"]["latency_ms"]["n"] == 8
+    assert french["shape"]["engine_queries_per_search"] > english["shape"]["engine_queries_per_search"] >= 1
+    assert french["bare_encoding_ms"]["share_with_question_model"] == 1.0
+    runs = {r["name"]: r for r in data["latency"]["server"]["runs"]}
+    assert runs["GET /search, fr queries, 1 client"]["n"] == 3
+    assert runs["GET /search, fr queries, from=2024-01-01, 8 clients"]["n"] == 24
+    assert runs["GET /questions/{id}/related, 1 client"]["n"] == 3
+    assert data["latency"]["cli_without_server"]["runs"] == 1
     assert data["latency"]["server"]["memory"]["peak_rss_mib"] > 0
-    assert {row["target"] for row in data["targets"]} >= {"server peak memory (VmHWM)"}
+    assert data["million"]["passages"] == 500 and data["million"]["open"]["state"] == "ready"
+    assert data["duplicates"]["questions"] == 60 and "near-duplicates" in data["duplicates"]["summary"]
+    if "qdrant" not in data["skipped"]:
+        assert data["qdrant"]["memory"]["processes"] >= 3  # serve and its two workers
+    names = {row["target"] for row in data["targets"]}
+    assert "`semsearch serve` peak memory (VmHWM)" in names
+    assert any(name.startswith("Edge: throughput X") for name in names)
+    assert all(row["ratio"] is not None or row["note"] or row["measured"] is None for row in data["targets"])
     report = (results / "latest.md").read_text(encoding="utf-8")
-    assert "## Query latency" in report and "**" in report  # the real/copied split is stated
+    assert "## Targets" in report and "real**" in report  # the real/copied split is stated
 
-    # A second run reuses the store-scale index instead of rebuilding it.
-    assert (
-        main([*args, "--model", "fake", "--requests", "3", "--target-passages", "300", "--only", "scale"])
-        == 0
-    )
-    assert json.loads((results / "latest.json").read_text(encoding="utf-8"))["scale"]["reused"] is True
+    # A second run reuses the indexes instead of rebuilding them.
+    assert main([*args, "--only", "scale", "--only", "million"]) == 0
+    again = json.loads((results / "latest.json").read_text(encoding="utf-8"))
+    assert again["scale"]["store"]["reused"] is True and again["million"]["reused"] is True
 
 
 @pytest.mark.parametrize(
@@ -84,11 +116,44 @@ def test_bad_paths_are_refused_in_one_line(
 
 
 def test_latency_queries_are_all_distinct_so_a_cache_cannot_answer_them() -> None:
-    queries = distinct_queries(2000)
-    assert len(set(queries)) == 2000
-    assert sum(q.startswith(FRENCH) for q in queries[:60]) == 10  # one in six is French
+    for language in ("fr", "en"):
+        queries = distinct_queries(2000, language)
+        assert len(set(queries)) == 2000
+    pool = QueryPool()
+    taken = pool.take(100) + pool.take(100) + pool.take(50, "en")
+    assert len(set(taken)) == 250
     with pytest.raises(ValueError):
         distinct_queries(10**6)
+
+
+def test_a_recording_keeps_the_outermost_calls_and_replays_them() -> None:
+    class Model:
+        dimension = 4
+
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def embed_documents(self, texts: list[str]) -> list[str]:
+            self.texts += texts
+            return texts
+
+        def embed_query(self, text: str) -> list[str]:
+            return self.embed_documents([text])  # a nested call: part of this one
+
+    model = Model()
+    with Recorder({PASSAGE_MODEL: model}) as recorder:
+        model.embed_query("a")
+        model.embed_documents(["b", "c"])
+    assert [(c.name, c.texts) for c in recorder.recording.encodings] == [
+        ("embed_query", 1),
+        ("embed_documents", 2),
+    ]
+    assert "embed_query" not in vars(model)  # unpatched again
+    replay({PASSAGE_MODEL: model}, recorder.recording.calls)
+    assert model.texts == ["a", "b", "c"] * 2
+    with Recorder({PASSAGE_MODEL: model}, stand_in=True) as recorder:
+        vectors = model.embed_documents(["d", "e"])
+    assert model.texts == ["a", "b", "c"] * 2 and vectors.shape == (2, 4)
 
 
 @pytest.mark.slow  # a `semsearch serve` process, refused at start
@@ -118,3 +183,14 @@ def test_a_server_that_cannot_start_is_one_bench_error_with_its_reason(tmp_path:
     assert message.endswith(
         "Error: SEMSEARCH_MODEL 'fake:oops': the fake embedder's dimension must be a number"
     ), message
+
+
+def test_copies_are_close_paraphrases_of_their_original_not_duplicates() -> None:
+    rng = np.random.default_rng(3)
+    real = rng.standard_normal((200, 384)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    moved = noisy(real, 0.25, rng)
+    cosines = np.sum(real * moved, axis=1)
+    assert np.allclose(np.linalg.norm(moved, axis=1), 1, atol=1e-5)
+    assert 0.95 < cosines.min() and cosines.max() < 0.99  # under the 'same question' similarity
+    assert np.array_equal(noisy(real, 0, rng), real)  # noise 0: exact copies

@@ -1,0 +1,191 @@
+"""``semsearch serve`` in a child process, and its clients.
+
+A run is ``clients`` threads, each with its own HTTP connection, each sending its next request as
+soon as the last is answered (a closed loop, as people using the page do), over requests not sent
+before in the run. Its throughput is the requests answered / the run's wall time, from the moment
+all clients start together to the last answer; its percentiles are over every request's time
+from sending to the whole body read (numpy's linear interpolation: p99 of 800 requests lies
+between the 792nd and the 793rd fastest).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bench.common import BenchError, Config, child_env, machine_load, percentiles, tree_memory
+from bench.common import semsearch_command as command
+from bench.queries import QueryPool
+from tests.support.ports import free_port
+from tests.support.serve import ServeError, ServeProcess
+
+WARM_UP = 20
+FILTER = {"from": "2024-01-01"}
+FIRST_QUERY = "/search?q=premi%C3%A8re+question+du+jour&limit=10"
+
+
+class Server:
+    """``semsearch serve`` on a free local port; ``start()`` returns the seconds to its first answer
+    to a search (not to /health: the models must be loaded)."""
+
+    def __init__(
+        self, config: Config, index: Path, workers: int = 1, qdrant_url: str | None = None, log: str = "serve"
+    ) -> None:
+        self.url = f"http://127.0.0.1:{free_port()}"
+        port = self.url.rsplit(":", 1)[1]
+        args = [*command(), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", port]
+        if workers > 1:
+            args += ["--workers", str(workers)]
+        path = config.workdir / f"{log}.log"
+        path.write_bytes(b"")  # this run's log only
+        self.process = ServeProcess(args, self.url, path, child_env(config, qdrant_url), config.workdir)
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self.process.proc
+
+    def start(self, timeout: float = 300) -> float:
+        try:
+            return self.process.start(FIRST_QUERY, timeout=timeout, poll=0.01)
+        except ServeError as exc:
+            raise BenchError(str(exc)) from None
+
+    def memory(self) -> dict[str, float]:
+        """The server's processes (a parent and its workers), summed."""
+        return tree_memory(self.proc.pid) if self.proc is not None else {}
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+Request = tuple[str, dict[str, Any]]  # path, query parameters
+
+
+def clients(url: str, requests: list[Request], n: int) -> tuple[list[float], float]:
+    """``n`` threads, each sending its share of ``requests`` one after the other; every request's
+    seconds and the wall seconds of the whole."""
+    shares = [requests[i::n] for i in range(n)]
+    times: list[list[float]] = [[] for _ in range(n)]
+    errors: list[str] = []
+    barrier = threading.Barrier(n + 1)
+
+    def client(k: int) -> None:
+        with httpx.Client(timeout=120) as http:
+            barrier.wait()
+            for path, params in shares[k]:
+                started = time.perf_counter()
+                try:
+                    response = http.get(f"{url}{path}", params=params)
+                    if response.status_code != 200:
+                        errors.append(f"{path}: {response.status_code} {response.text[:200]}")
+                except httpx.HTTPError as exc:
+                    errors.append(f"{path}: {exc!r}")
+                times[k].append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise BenchError(f"{len(errors)} of {len(requests)} requests failed, the first: {errors[0]}")
+    return [t for share in times for t in share], wall
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured run: a route, its query language, with the date filter or not, its clients."""
+
+    route: str  # "search" or "related"
+    language: str | None
+    filtered: bool
+    clients: int
+    repeated: bool = False
+
+    @property
+    def name(self) -> str:
+        what = (
+            f"GET /search, {self.language} queries"
+            if self.route == "search"
+            else "GET /questions/{id}/related"
+        )
+        extra = ", from=2024-01-01" if self.filtered else ""
+        extra += ", repeated queries (cache)" if self.repeated else ""
+        return f"{what}{extra}, {self.clients} client{'s' if self.clients > 1 else ''}"
+
+
+def search_requests(texts: list[str], filtered: bool) -> list[Request]:
+    return [("/search", {"q": t, "limit": 10, **(FILTER if filtered else {})}) for t in texts]
+
+
+def related_requests(ids: list[str]) -> list[Request]:
+    return [(f"/questions/{quote(qid, safe='')}/related", {"limit": 10}) for qid in ids]
+
+
+def measured(url: str, run: Run, requests: list[Request]) -> dict[str, Any]:
+    load = machine_load()
+    times, wall = clients(url, requests, run.clients)
+    return {
+        "name": run.name,
+        **asdict(run),
+        **percentiles(times),
+        "requests_per_second": round(len(times) / wall, 2),
+        "load": load,
+    }
+
+
+def runs(
+    url: str, config: Config, pool: QueryPool, ids: list[str], many: int | None = None
+) -> list[dict[str, Any]]:
+    """The latency runs: French searches with and without the filter, English searches, each with 1
+    and ``many`` clients; related lookups with 1 client; repeated queries with 1 client."""
+    many = many or max(config.clients)
+    clients(url, search_requests(pool.take(WARM_UP), False), 1)
+    out = []
+    for language, filtered in (("fr", False), ("fr", True), ("en", False)):
+        for n in sorted({1, many}):
+            texts = pool.take(config.requests * n, language)
+            out.append(measured(url, Run("search", language, filtered, n), search_requests(texts, filtered)))
+    if ids:
+        chosen = ids[: config.requests]
+        out.append(measured(url, Run("related", None, False, 1), related_requests(chosen)))
+    repeated = pool.take(min(config.requests, 20))
+    clients(url, search_requests(repeated, False), 1)
+    out.append(
+        measured(url, Run("search", "fr", False, 1, repeated=True), search_requests(repeated * 3, False))
+    )
+    return out
+
+
+def one_client_runs(url: str, config: Config, pool: QueryPool) -> list[dict[str, Any]]:
+    """French searches with 1 client, after a warm-up (the million-passage index): twice the
+    requests of the other runs, for its p99."""
+    clients(url, search_requests(pool.take(WARM_UP), False), 1)
+    texts = pool.take(2 * config.requests)
+    return [measured(url, Run("search", "fr", False, 1), search_requests(texts, False))]
+
+
+def find(
+    found: list[dict[str, Any]], route: str, language: str | None, filtered: bool, many: bool
+) -> dict[str, Any]:
+    """The run of these attributes (``many``: the most clients), or {} when it was not measured."""
+    chosen = [
+        r
+        for r in found
+        if r["route"] == route
+        and r["language"] == language
+        and r["filtered"] == filtered
+        and not r["repeated"]
+        and (r["clients"] > 1) == many
+    ]
+    return chosen[-1] if chosen else {}
