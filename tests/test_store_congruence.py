@@ -316,6 +316,7 @@ def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ
         "model": "fake:64",
         "dimension": 64,
         "question_model": "fake:32",
+        "precision": "fp32",
         "question_dimension": 32,
         "schema": 3,
     }
