@@ -88,7 +88,12 @@ def _fill(folder: Path, target: int) -> tuple[int, int, int]:
                 qid = f"{payload['question_id']}~{copy}"
                 data = {**payload, "question_id": qid}
                 batch.append(
-                    PointData(point_id(qid, int(payload["position"])), vector.tolist(), data, sparse)
+                    PointData(
+                        point_id(qid, int(payload["position"]), int(payload.get("generation") or 0)),
+                        vector.tolist(),
+                        data,
+                        sparse,
+                    )
                 )
                 if len(batch) >= _BATCH:
                     store.upsert(batch)

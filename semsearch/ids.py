@@ -53,5 +53,7 @@ def derive_question_id(assembly: str, session: str | None, number: str | None, a
     return key
 
 
-def point_id(question_id: str, position: int) -> str:
-    return str(uuid.uuid5(_POINT_NAMESPACE, f"{question_id}#{position}"))
+def point_id(question_id: str, position: int, generation: int = 0) -> str:
+    """A passage's point id. Generation 0 is the id of points written before generations."""
+    key = f"{question_id}#{position}" if generation == 0 else f"{question_id}#{generation}#{position}"
+    return str(uuid.uuid5(_POINT_NAMESPACE, key))

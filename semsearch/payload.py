@@ -7,9 +7,12 @@ one module that knows the payload's keys: the service, the ranking and the store
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from semsearch.errors import IndexDamagedError
 from semsearch.filters import name_tokens
 from semsearch.models import MatchedPassage, Passage, PassageKind, Question, QuestionSummary
 
@@ -28,10 +31,22 @@ ADDRESSEE_TOKENS = "addressee_tokens"
 # "answered"/"unanswered": qdrant-edge 0.9 never matches a bool value, so the answered filter
 # goes through a keyword.
 STATE = "state"
+# The write protocol (semsearch/generations.py). Every write of a question is a new generation:
+# its passages are written "pending" (no reader sees them), then the question's other
+# generations are deleted and this one "committed". Points written before generations existed
+# have neither field: generation 0, committed.
+GENERATION = "generation"
+WRITE_STATE = "write_state"
+PENDING = "pending"
+COMMITTED = "committed"
+PASSAGE_COUNT = "passages"  # passages of the generation: a pending one is complete when all are there
+REPLACES = "replaces"  # a question indexed under another id, deleted when this generation commits
+TEXT_HASH = "text_hash"  # of the passage's text: a payload garbled on disk is caught, not shown
 
 # Payload fields the engine filters on, and the index type each needs.
 KEYWORD_FIELDS = (
     QUESTION_ID,
+    WRITE_STATE,
     NATURAL_KEY,
     ASSEMBLY,
     SESSION,
@@ -40,11 +55,13 @@ KEYWORD_FIELDS = (
     ADDRESSEE_TOKENS,
     STATE,
 )
-INTEGER_FIELDS = (POSITION,)
+INTEGER_FIELDS = (POSITION, GENERATION)
 DATETIME_FIELDS = (DATE_ASKED,)
 # What ranking needs of each fetched passage; the rest is read for the page's passages alone.
 RANKING_FIELDS = (QUESTION_ID, POSITION)
 QUESTION_FIELDS = (QUESTION_ID,)
+# What recovery and verification read of a point.
+WRITE_FIELDS = (QUESTION_ID, POSITION, GENERATION, WRITE_STATE, PASSAGE_COUNT, REPLACES, CONTENT_HASH)
 
 _SUMMARY_FIELDS = tuple(QuestionSummary.model_fields)
 
@@ -53,26 +70,45 @@ def state(answered: bool) -> str:
     return "answered" if answered else "unanswered"
 
 
-def passage_payload(
-    question: Question, passage: Passage, content_hash: str, source_hashes: list[str], qid: str
-) -> Payload:
+@dataclass(frozen=True)
+class Stamp:
+    """What every passage of one write of a question carries besides its text."""
+
+    qid: str
+    content_hash: str
+    source_hashes: list[str]
+    generation: int
+    passages: int
+    replaces: str | None = None
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def passage_payload(question: Question, passage: Passage, stamp: Stamp) -> Payload:
     data = question.model_dump(mode="json", exclude={"question", "answer", "id"})
     data.update(
-        question_id=qid,
+        question_id=stamp.qid,
         answered=question.answered,
         state=state(question.answered),
         natural_key=question.natural_key,
         id_derived=question.id is None,
         author_tokens=name_tokens(question.author),
         addressee_tokens=sorted(set(name_tokens(question.addressee) + name_tokens(question.addressee_role))),
-        content_hash=content_hash,
-        source_hashes=source_hashes,
+        content_hash=stamp.content_hash,
+        source_hashes=stamp.source_hashes,
         kind=passage.kind.value,
         paragraph=passage.paragraph,
         chunk=passage.chunk,
         position=passage.position,
         text=passage.text,
+        text_hash=text_hash(passage.text),
         answer_chars=sum(map(len, question.answer)),
+        generation=stamp.generation,
+        write_state=PENDING,
+        passages=stamp.passages,
+        replaces=stamp.replaces,
     )
     return data
 
@@ -98,6 +134,41 @@ def text_of(payload: Payload) -> str:
     return str(payload["text"])
 
 
+def checked_text(payload: Payload) -> str:
+    """The passage's text, refused when it no longer matches the hash written with it (a payload
+    page garbled on disk decodes to other text: it must not be shown as the record's)."""
+    text = payload.get("text")
+    recorded = payload.get(TEXT_HASH)
+    if not isinstance(text, str) or recorded is not None and text_hash(text) != recorded:
+        raise IndexDamagedError(
+            f"the stored text of passage {payload.get(POSITION)} of question "
+            f"'{payload.get(QUESTION_ID)}' is damaged"
+        )
+    return text
+
+
+def generation_of(payload: Payload) -> int:
+    return int(payload.get(GENERATION) or 0)
+
+
+def is_pending(payload: Payload) -> bool:
+    return payload.get(WRITE_STATE) == PENDING
+
+
+def passage_count_of(payload: Payload) -> int | None:
+    """Passages of the point's generation, when recorded (not by writes before generations)."""
+    count = payload.get(PASSAGE_COUNT)
+    return int(count) if isinstance(count, int) else None
+
+
+def replaces_of(payload: Payload) -> str | None:
+    return payload.get(REPLACES)
+
+
+def content_hash_of(payload: Payload) -> str | None:
+    return payload.get(CONTENT_HASH)
+
+
 def language_of(payload: Payload) -> str | None:
     return payload.get(LANGUAGE)
 
@@ -108,7 +179,7 @@ def natural_key_of(payload: Payload) -> str | None:
 
 def matched_passage(payload: Payload, score: float) -> MatchedPassage:
     return MatchedPassage(
-        kind=payload["kind"], paragraph=payload["paragraph"], text=payload["text"], score=score
+        kind=payload["kind"], paragraph=payload["paragraph"], text=checked_text(payload), score=score
     )
 
 
@@ -128,6 +199,12 @@ def stored_answer(head: Payload) -> tuple[bool, int]:
     return bool(head.get("answered")), int(head.get("answer_chars", 0))
 
 
+def untrusted(head: Payload) -> Payload:
+    """The head without the hashes that say "already indexed": its question is rewritten by the
+    next write of any of its sources (its passages were found not to be those of its hash)."""
+    return {**head, CONTENT_HASH: None, "source_hashes": []}
+
+
 # -- back to the domain ------------------------------------------------------------------------
 def summary_from_payload(payload: Payload) -> dict[str, Any]:
     data = {k: payload.get(k) for k in _SUMMARY_FIELDS if k != "id"}
@@ -142,7 +219,7 @@ def question_from_payloads(payloads: list[Payload]) -> Question:
     head = ordered[0]
     parts: dict[tuple[str, int], list[str]] = defaultdict(list)
     for p in ordered:
-        parts[(p["kind"], int(p["paragraph"]))].append(p["text"])
+        parts[(p["kind"], int(p["paragraph"]))].append(checked_text(p))
 
     def paragraphs(kind: PassageKind) -> list[str]:
         keys = sorted(n for k, n in parts if k == kind.value)

@@ -22,6 +22,7 @@ from semsearch.embedding.loader import load_embedder, model_id
 from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
+from semsearch.generations import Recovery
 from semsearch.labels import with_closeness
 from semsearch.models import IndexStats, Question, SearchHit
 from semsearch.passages import split_long
@@ -31,6 +32,7 @@ from semsearch.ranking import Page, RankQuery, page, rank
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
+from semsearch.store.conditions import every_point_of
 from semsearch.writing import UpsertResult, Writer
 
 __all__ = ["Options", "SearchService", "UpsertResult"]
@@ -67,17 +69,22 @@ class SearchService:
 
     @classmethod
     def open(
-        cls, settings: Settings, embedder: Embedder | None = None, load_model: bool = False
+        cls,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        load_model: bool = False,
+        read_only: bool = False,
     ) -> SearchService:
         """``load_model``: load the model in a thread while the store opens, for a one-off search
-        from the shell, where both are most of the time (docs/performance.md)."""
+        from the shell, where both are most of the time (docs/performance.md). ``read_only``: the
+        service only reads (a read-only index folder can then be opened)."""
         if embedder is not None or not load_model:
-            return cls(settings, open_store(settings), embedder)
+            return cls(settings, open_store(settings, read_only), embedder)
         loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-model")
         loading = loader.submit(load_embedder, settings)
         loader.shutdown(wait=False)
         try:
-            store = open_store(settings)
+            store = open_store(settings, read_only)
         except BaseException:
             loading.cancel()
             raise
@@ -153,7 +160,13 @@ class SearchService:
         with self._write_lock:
             if not self.store.heads([question_id]):
                 raise NotFoundError(f"no question with id '{question_id}' in the index")
-            self.store.delete_question(question_id)
+            self.store.delete(every_point_of([question_id]))
+
+    def recover(self) -> Recovery:
+        """Finish or remove the writes a crash left unfinished (``semsearch.generations``); a
+        writer does it before its first write, ``serve`` when it starts."""
+        with self._write_lock:
+            return self._writer.recover()
 
     def optimize(self) -> None:
         with self._write_lock:

@@ -1,8 +1,9 @@
-"""Writing questions: what each record becomes in the index, and the order that makes a crash safe.
+"""Writing questions: what each record becomes in the index, written so that a crash is safe.
 
 A record is new, changed (replaced whole) or unchanged (skipped, by its content hash); a page
 without an id of its own may be a question already indexed under the source's id, and is merged
-into it. The service calls this under its write lock, so writes go one at a time.
+into it. Each batch is written as one new generation (``semsearch.generations``), which readers
+see only once it is whole. The service calls this under its write lock, so writes go one at a time.
 """
 
 from __future__ import annotations
@@ -10,13 +11,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from semsearch import generations
 from semsearch.embedding.protocol import Embedder
 from semsearch.ids import point_id
 from semsearch.models import Question
 from semsearch.passages import build_passages
-from semsearch.payload import Payload, is_head, is_id_derived, passage_payload, source_hashes, stored_answer
+from semsearch.payload import (
+    WRITE_FIELDS,
+    Payload,
+    Stamp,
+    generation_of,
+    is_id_derived,
+    passage_payload,
+    question_id_of,
+    source_hashes,
+    stored_answer,
+    untrusted,
+)
 from semsearch.sparse import SparseEncoder
-from semsearch.store.base import PointData, Store
+from semsearch.store import conditions as cond
+from semsearch.store.base import PointData, Store, StoredPoint
 
 
 @dataclass
@@ -25,6 +39,7 @@ class UpsertResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (record identity, kept id)
+    repeated: list[tuple[int, str]] = field(default_factory=list)  # (position in the batch, its id)
     passages: int = 0
 
 
@@ -56,23 +71,53 @@ class Writer:
         self.sparse = sparse
         self._prepare = prepare  # the embedder, once the index exists for it
         self._read = read  # an indexed question, whole
+        self._recovered = False
 
     def upsert(self, questions: Sequence[Question]) -> UpsertResult:
-        """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped."""
+        """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped.
+
+        A batch that repeats an id keeps the first record and reports the later ones
+        (``repeated``), as ``semsearch index`` does across files: one rule everywhere.
+        """
         result = UpsertResult()
-        latest: dict[str, Question] = {}
-        for q in questions:  # a batch may repeat an id: the last record wins
-            latest[q.qid] = q
+        first: dict[str, Question] = {}
+        for n, q in enumerate(questions):
+            if q.qid in first:
+                result.repeated.append((n, q.qid))
+            else:
+                first[q.qid] = q
         # Records with their own id go first, so that a page without one, in the same batch,
         # finds the question it duplicates already stored.
-        self._upsert_part({k: q for k, q in latest.items() if q.id}, result)
-        self._upsert_part({k: q for k, q in latest.items() if not q.id}, result)
+        self._upsert_part({k: q for k, q in first.items() if q.id}, result)
+        self._upsert_part({k: q for k, q in first.items() if not q.id}, result)
         return result
+
+    def recover(self) -> generations.Recovery:
+        """Finish or remove the writes a crash left unfinished (once per writer, before its first
+        write: a question they touch must be whole before it is planned against)."""
+        self._recovered = True
+        return generations.recover(self.store)
+
+    def _heads(self, question_ids: list[str]) -> dict[str, Payload]:
+        """The questions' heads; one written before generations whose passages are not all of its
+        version (a crash under the old write order) is returned without its hashes: rewritten."""
+        heads = self.store.heads(question_ids)
+        legacy = [qid for qid, head in heads.items() if generation_of(head) == 0]
+        if legacy:
+            points: dict[str, list[StoredPoint]] = {}
+            for p in self.store.scan(cond.every_point_of(legacy), WRITE_FIELDS):
+                points.setdefault(question_id_of(p.payload), []).append(p)
+            for qid in legacy:
+                if not generations.consistent(heads[qid], points.get(qid, [])):
+                    heads[qid] = untrusted(heads[qid])
+        return heads
 
     def _upsert_part(self, latest: dict[str, Question], result: UpsertResult) -> None:
         if not latest:
             return
-        heads = self.store.heads(list(latest))
+        if not self._recovered:
+            self.recover()
+        heads = self._heads(list(latest))
         writes: list[_Write] = []
         for qid, q in latest.items():
             write = self._plan(qid, q, heads.get(qid), result)
@@ -91,7 +136,7 @@ class Writer:
         other = self.store.find_natural_key(q.natural_key) if q.natural_key else None
         if other is None or other == qid:
             return _Write(qid, q, digest, [digest], updated=False)
-        other_head = self.store.heads([other])[other]
+        other_head = self._heads([other])[other]
         if q.id is None:
             # A page without an id that is already indexed under the source's own id (e.g. the
             # export's): the same question. Take its content only if it says more (an answer).
@@ -113,7 +158,9 @@ class Writer:
             return _Write(qid, page, page.content_hash(), hashes, updated=False, replaces=other)
         return _Write(qid, q, digest, hashes, updated=False, replaces=other)
 
-    def _points(self, writes: list[_Write], embedder: Embedder) -> tuple[list[PointData], list[str]]:
+    def _points(
+        self, writes: list[_Write], embedder: Embedder, generation: int
+    ) -> tuple[list[PointData], list[str]]:
         """Every passage of the writes as a point (vector still empty), and the texts to embed."""
         points: list[PointData] = []
         texts: list[str] = []
@@ -124,32 +171,30 @@ class Writer:
             payload_question = w.question.model_copy(
                 update={"id": w.qid if w.question.id else None, "language": w.question.language or language}
             )
-            for p in build_passages(w.question, embedder.count_tokens, embedder.max_tokens):
-                payload = passage_payload(payload_question, p, w.content_hash, w.source_hashes, w.qid)
+            passages = build_passages(w.question, embedder.count_tokens, embedder.max_tokens)
+            stamp = Stamp(w.qid, w.content_hash, w.source_hashes, generation, len(passages), w.replaces)
+            for p in passages:
+                payload = passage_payload(payload_question, p, stamp)
                 sparse = self.sparse.document(p.text, language)
-                points.append(PointData(point_id(w.qid, p.position), [], payload, sparse))
+                points.append(PointData(point_id(w.qid, p.position, generation), [], payload, sparse))
                 texts.append(p.text)
         return points, texts
 
     def _write(self, writes: list[_Write], result: UpsertResult) -> None:
         embedder = self._prepare()
-        points, texts = self._points(writes, embedder)
-        # The head (a question's first passage) carries the hashes that say "already indexed", so
-        # it is written last: new passages first, then the old ones and any replaced page deleted,
-        # then the head. A crash at any step leaves the old head, the re-run sees the question as
-        # changed and does it all again; nothing stale or duplicated can be left behind.
+        generation = generations.next_generation()
+        points, texts = self._points(writes, embedder, generation)
         # One call for the whole batch: the encoder sorts it by length, so its forward passes pad
         # little. (Writing while the next chunk was embedded measured slower here: ONNX Runtime
         # already keeps both cores busy; see docs/performance.md.)
         vectors = embedder.embed_documents(texts)
         for point, vector in zip(points, vectors, strict=True):
             point.vector = vector.tolist()
-        self.store.upsert([p for p in points if not is_head(p.payload)])
-        for w in writes:
-            self.store.delete_question(w.qid, keep_hash=w.content_hash, keep_head=True)
-            if w.replaces:
-                self.store.delete_question(w.replaces)
-        self.store.upsert([p for p in points if is_head(p.payload)])
+        # Pending, then committed (semsearch.generations): a crash anywhere leaves each question
+        # either as it was or whole in its new version once recovered; never a blend.
+        self.store.upsert(points)
+        replaced = [w.replaces for w in writes if w.replaces]
+        generations.commit(self.store, [w.qid for w in writes], generation, replaced)
         for w in writes:
             (result.updated if w.updated else result.added).append(w.qid)
         result.passages += len(points)

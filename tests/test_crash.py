@@ -196,22 +196,31 @@ _CRASH_AT = """
 import os, sys
 from semsearch.store.edge import EdgeStore
 
-original = EdgeStore.delete_question
+calls = 0
 
-def crash(self, question_id, keep_hash=None, keep_head=False):
-    if {condition}:
-        os._exit(137)
-    return original(self, question_id, keep_hash, keep_head)
+def dying(name):
+    original = getattr(EdgeStore, name)
 
-EdgeStore.delete_question = crash
+    def write(self, *args, **kwargs):
+        global calls
+        calls += 1
+        if calls == {at}:
+            os._exit(137)
+        return original(self, *args, **kwargs)
+
+    setattr(EdgeStore, name, write)
+
+for name in ("upsert", "delete", "set_payload"):
+    dying(name)
 sys.argv = ["semsearch", "index", "--index", sys.argv[1], sys.argv[2]]
 from semsearch.cli.app import main
 main()
 """
 
 
-def _index_until_crash(index: Path, folder: Path, condition: str) -> None:
-    code = _CRASH_AT.format(condition=condition)
+def _index_until_crash(index: Path, folder: Path, at: int) -> None:
+    """``semsearch index``, dead at its ``at``-th engine write (upsert, delete or mark)."""
+    code = _CRASH_AT.format(at=at)
     proc = subprocess.run(
         [sys.executable, "-c", code, str(index), str(folder)],
         env=cli_env(MODEL),
@@ -222,7 +231,10 @@ def _index_until_crash(index: Path, folder: Path, condition: str) -> None:
     assert proc.returncode == 137, proc.stderr  # it did crash where it was meant to
 
 
-def test_a_crash_between_writing_and_deleting_leaves_no_stale_passage(tmp_path: Path) -> None:
+# A changed batch is written in 3 engine calls: its passages (pending), the old versions deleted,
+# the new one marked committed.
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_a_crash_at_each_write_call_leaves_no_stale_passage(tmp_path: Path, at: int) -> None:
     corpus = Corpus(tmp_path / "corpus", seed=3)
     corpus.add(30)
     corpus.write()
@@ -232,7 +244,7 @@ def test_a_crash_between_writing_and_deleting_leaves_no_stale_passage(tmp_path: 
         record.question, record.answer, record.version = record.question[:1], [], record.version + 1
         corpus._dirty.add(record.file)
     corpus.write()
-    _index_until_crash(index, corpus.folder, "keep_hash is not None")
+    _index_until_crash(index, corpus.folder, at)
     assert run_index(index, corpus.folder, MODEL).returncode == 0
     assert check_index(index, corpus, MODEL) == []
 
@@ -272,7 +284,7 @@ def test_a_crash_before_a_merged_page_is_removed_leaves_no_duplicate(tmp_path: P
     (export / "export.jsonl").write_text(json.dumps(_EXPORT, ensure_ascii=False) + "\n", encoding="utf-8")
     index = tmp_path / "index"
     assert run_index(index, pages, MODEL).returncode == 0
-    _index_until_crash(index, export, "keep_hash is None")  # the page's removal
+    _index_until_crash(index, export, 3)  # the page's removal (after the new passages, the old ones)
     assert run_index(index, export, MODEL).returncode == 0
     assert run_index(index, pages, MODEL).returncode == 0
     env = cli_env(MODEL)

@@ -76,10 +76,11 @@ def make_settings(index: Path | None) -> Settings:
 
 
 def open_service(index: Path | None, load_model: bool = False) -> SearchService:
+    """The service of a command that only reads the index (a read-only folder can be read)."""
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
 
-    return SearchService.open(make_settings(index), load_model=load_model)
+    return SearchService.open(make_settings(index), load_model=load_model, read_only=True)
 
 
 def parse_date(value: str | None, option: str) -> date | None:

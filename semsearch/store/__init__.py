@@ -9,14 +9,15 @@ from semsearch.store.base import PointData, Store, StoredPoint
 __all__ = ["PointData", "Store", "StoredPoint", "open_store", "remove_store"]
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, read_only: bool = False) -> Store:
+    """``read_only``: for a command that only reads (a read-only index folder can then be read)."""
     if settings.qdrant_url:
         from semsearch.store.server import ServerStore
 
         return ServerStore(settings)
     from semsearch.store.edge import EdgeStore
 
-    return EdgeStore(settings.index_path)
+    return EdgeStore(settings.index_path, read_only=read_only)
 
 
 def remove_store(settings: Settings) -> None:

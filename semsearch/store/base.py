@@ -6,13 +6,16 @@ only ever talks to this protocol, so both behave the same.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.query import SearchMode
 from semsearch.sparse import Sparse
+from semsearch.store.conditions import Conditions
 
 DENSE = "dense"
 SPARSE = "bm25"  # BM25 term weights; the engine applies the IDF (the vector's IDF modifier)
@@ -65,9 +68,22 @@ class StoredPoint:
     vector: list[float] | None = field(default=None, repr=False)
 
 
+def check_unit(point_id: str, vector: Sequence[float] | None) -> None:
+    """Refuse a dense vector that is not what the engine stored: cosine vectors are stored
+    normalised, so a vector file garbled on disk shows as a norm far from 1 (or not a number)."""
+    if vector is None:
+        return
+    norm = math.sqrt(math.fsum(x * x for x in vector))
+    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+        raise IndexDamagedError(f"the stored vector of point {point_id} is damaged (norm {norm:.4g}, not 1)")
+
+
 class Store(Protocol):
     kind: str
     location: str
+    # True when no other process can write while this one holds the store (the embedded index's
+    # lock): an unfinished write found then is a dead writer's, never one in progress.
+    exclusive: bool
 
     def read_meta(self) -> dict[str, Any] | None: ...
 
@@ -77,11 +93,17 @@ class Store(Protocol):
 
     def upsert(self, points: Sequence[PointData]) -> None: ...
 
-    def delete_question(
-        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
-    ) -> None:
-        """Delete the question's passages, except those written with content hash ``keep_hash`` and,
-        with ``keep_head``, its first passage."""
+    def delete(self, where: Conditions) -> None:
+        """Delete the points that match, in one engine operation (whatever their generation: the
+        writer's conditions say which, ``semsearch.store.conditions``)."""
+        ...
+
+    def set_payload(self, where: Conditions, values: dict[str, Any]) -> None:
+        """Set these payload fields on the points that match, in one engine operation."""
+        ...
+
+    def scan(self, where: Conditions, fields: Sequence[str]) -> list[StoredPoint]:
+        """The points that match, with these payload fields only (no reader condition added)."""
         ...
 
     def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
@@ -100,11 +122,13 @@ class Store(Protocol):
         ...
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The whole payload of each of these points, by point id (absent ones left out)."""
+        """The whole payload of each of these points, by point id (absent ones left out); their
+        dense vectors are read with them and checked (:func:`check_unit`)."""
         ...
 
     def points(self, batch: int = 1000) -> Iterator[list[PointData]]:
-        """Every point with its vectors and payload, a page at a time (to copy the index)."""
+        """Every point with its vectors and payload, a page at a time (to copy or check the index),
+        whatever its generation or state."""
         ...
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]: ...

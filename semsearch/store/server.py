@@ -24,7 +24,7 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.settings import Settings
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint
+from semsearch.store.base import DENSE, SPARSE, PointData, Ranking, StoredPoint, check_unit
 from semsearch.store.server_calls import Missing, attempt
 from semsearch.store.server_models import (
     PAYLOAD_SCHEMA,
@@ -46,6 +46,9 @@ _NO_PAGE: tuple[list[m.Record], Any] = ([], None)
 
 class ServerStore:
     kind = "server"
+    # Several processes may write one collection: an unfinished write found there may be one in
+    # progress (semsearch.generations rolls such a write back only once it is old).
+    exclusive = False
 
     def __init__(self, settings: Settings) -> None:
         self.url = str(settings.qdrant_url).rstrip("/")
@@ -169,12 +172,14 @@ class ServerStore:
             ]
             self._write("write points", partial(self.client.upsert, self.collection, batch, wait=True))
 
-    def delete_question(
-        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
-    ) -> None:
-        conditions = cond.question_conditions(question_id, keep_hash, keep_head)
-        selector = m.FilterSelector(filter=filter_of(conditions))
+    def delete(self, where: cond.Conditions) -> None:
+        selector = m.FilterSelector(filter=filter_of(where))
         self._write("delete points", partial(self.client.delete, self.collection, selector, wait=True))
+
+    def set_payload(self, where: cond.Conditions, values: dict[str, Any]) -> None:
+        selector = m.FilterSelector(filter=filter_of(where))
+        update = partial(self.client.set_payload, self.collection, values, selector, wait=True)
+        self._write("mark points", update)
 
     def optimize(self) -> None:
         """Nothing to do: the server's optimizers run in the background."""
@@ -190,13 +195,19 @@ class ServerStore:
 
     # -- reading --------------------------------------------------------------------------
     def _scroll(
-        self, flt: m.Filter | None, with_vectors: bool = False, page: int = _SCROLL_PAGE
+        self, flt: m.Filter | None, with_vectors: bool = False, fields: bool | list[str] = True
     ) -> Iterator[list[StoredPoint]]:
         vectors = [DENSE] if with_vectors else False
         offset: Any = None
         while True:
             read = partial(
-                self.client.scroll, self.collection, flt, page, offset=offset, with_vectors=vectors
+                self.client.scroll,
+                self.collection,
+                flt,
+                _SCROLL_PAGE,
+                offset=offset,
+                with_payload=fields,
+                with_vectors=vectors,
             )
             records, offset = self._read("read points", read, _NO_PAGE)
             yield [StoredPoint(str(r.id), dict(r.payload or {}), vector=dense_of(r.vector)) for r in records]
@@ -221,6 +232,9 @@ class ServerStore:
         pages = self._scroll(filter_of(cond.heads_conditions(question_ids)))
         return {question_id_of(p.payload): p.payload for page in pages for p in page}
 
+    def scan(self, where: cond.Conditions, fields: Sequence[str]) -> list[StoredPoint]:
+        return [p for page in self._scroll(filter_of(where), fields=list(fields)) for p in page]
+
     def find_natural_key(self, key: str) -> str | None:
         flt = filter_of(cond.natural_key_conditions(key))
         scroll = partial(
@@ -232,9 +246,13 @@ class ServerStore:
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not point_ids:
             return {}
-        read = partial(self.client.retrieve, self.collection, list(point_ids), with_payload=True)
+        read = partial(
+            self.client.retrieve, self.collection, list(point_ids), with_payload=True, with_vectors=[DENSE]
+        )
         none: list[m.Record] = []
         records = self._read("read points", read, none)
+        for r in records:
+            check_unit(str(r.id), dense_of(r.vector))
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def search(

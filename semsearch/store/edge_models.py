@@ -1,0 +1,49 @@
+"""How the embedded backend's points, rankings and filters are spelled in Qdrant Edge's classes
+(the counterpart of ``semsearch.store.server_models``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qdrant_edge as qe
+
+from semsearch.filters import SearchFilter
+from semsearch.sparse import Sparse
+from semsearch.store.base import DENSE, SPARSE, PointData, Ranking
+from semsearch.store.conditions import Spelling, build_optional, search_conditions
+
+EDGE: Spelling[qe.Filter] = Spelling(
+    match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
+    match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
+    date_range=lambda key, bounds: qe.FieldCondition(key=key, range=qe.RangeDateTime(**bounds)),
+    filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
+)
+
+
+def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
+    return build_optional(search_conditions(flt, heads_only), EDGE)
+
+
+def vectors_of(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {DENSE: point.vector}
+    if point.sparse is not None and point.sparse.indices:
+        vectors[SPARSE] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
+
+
+def nearest(ranking: Ranking, branch: str) -> Any:
+    if branch == DENSE:
+        return qe.Query.Nearest(list(ranking.dense or []), using=DENSE)
+    assert ranking.sparse is not None
+    return qe.Query.Nearest(qe.SparseVector(ranking.sparse.indices, ranking.sparse.values), using=SPARSE)
+
+
+def point_data(record: Any) -> PointData:
+    vectors = record.vector if isinstance(record.vector, dict) else {}
+    sparse = vectors.get(SPARSE)
+    return PointData(
+        str(record.id),
+        list(vectors.get(DENSE) or []),
+        dict(record.payload or {}),
+        Sparse(list(sparse.indices), list(sparse.values)) if sparse is not None else None,
+    )

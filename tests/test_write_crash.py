@@ -1,0 +1,166 @@
+"""A write killed at any engine call, then the next write: the index is exact (issue 15, items 1-2).
+
+In-process and exhaustive: each test kills a write at every one of its engine calls in turn
+(``tests/support/crashing_store.py``), reopens the index as the next process would, and checks
+every stored point. ``tests/test_crash.py`` and ``scripts/crash_soak.py`` kill real processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from semsearch.errors import NotFoundError
+from semsearch.filters import SearchFilter
+from semsearch.models import Question
+from semsearch.service import SearchService
+from semsearch.settings import Settings
+from semsearch.store import open_store
+from tests.support.crashing_store import Crash, CrashingStore
+from tests.support.settings import fake_settings
+
+MakeQ = Callable[..., Question]
+IDS = [f"q{n}" for n in range(8)]
+
+
+def _version(make_question: MakeQ, tag: str, n: int, qid: str) -> Question:
+    """Version ``tag`` of question ``qid``: its own title, and a number of paragraphs that differs
+    between versions (so that a blend shows as stale or missing passages)."""
+    paragraphs = [f"Version {tag}, paragraphe {p} de la question {qid} sur les primes." for p in range(n)]
+    answer = [f"Réponse {tag} à la question {qid}."] if tag == "A" else []
+    return make_question(qid, title=f"Titre {tag} de {qid}", question=paragraphs, answer=answer)
+
+
+def versions(make_question: MakeQ) -> tuple[list[Question], list[Question]]:
+    a = [_version(make_question, "A", 1 + i % 4, qid) for i, qid in enumerate(IDS)]
+    b = [_version(make_question, "B", 4 - i % 3, qid) for i, qid in enumerate(IDS)]
+    return a, b
+
+
+def stored(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every point in the index, whatever its state, by question id."""
+    store = open_store(settings)
+    try:
+        by_question: dict[str, list[dict[str, Any]]] = {}
+        for page in store.points():
+            for point in page:
+                by_question.setdefault(str(point.payload["question_id"]), []).append(point.payload)
+        return by_question
+    finally:
+        store.close()
+
+
+def assert_exact(settings: Settings, questions: list[Question]) -> None:
+    """The index holds exactly these questions: each once, exactly its passages, nothing else."""
+    points = stored(settings)
+    assert sorted(points) == sorted(q.qid for q in questions), "questions missing or left over"
+    with SearchService.open(settings) as service:
+        for q in questions:
+            texts = sorted(p["text"] for p in points[q.qid])
+            assert texts == sorted([q.title, *q.question, *q.answer]), f"{q.qid}: stale or missing passages"
+            unfinished = [p for p in points[q.qid] if p.get("write_state") == "pending"]
+            assert not unfinished, f"{q.qid}: an unfinished write is left"
+            assert service.get(q.qid) == q.model_copy(update={"language": "fr"})
+        assert service.stats().questions == len(questions)
+
+
+def _write_calls(settings: Settings, questions: list[Question]) -> int:
+    """How many engine write calls an upsert of ``questions`` makes on a copy of this index."""
+    with SearchService.open(settings) as service:
+        counting = CrashingStore(service.store, None)
+        service._writer.store = counting  # type: ignore[assignment]
+        service.upsert(questions)
+        return counting.writes
+
+
+def crash_upsert(settings: Settings, questions: list[Question], at: int) -> None:
+    """Upsert ``questions``, killed at write call ``at``; the store is then closed as found."""
+    with SearchService.open(settings) as service:
+        service._writer.store = CrashingStore(service.store, at)  # type: ignore[assignment]
+        with pytest.raises(Crash):
+            service.upsert(questions)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    import shutil
+
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".lock"))
+
+
+def test_a_crash_then_a_run_with_the_other_version_leaves_no_blend(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    """Item 1: index A; kill the write of B (same ids, new texts) at each engine call; re-run A.
+    The re-run must not call a half-replaced question unchanged."""
+    a, b = versions(make_question)
+    base = fake_settings(tmp_path / "base")
+    with SearchService.open(base) as service:
+        service.upsert(a)
+    probe = fake_settings(tmp_path / "probe")
+    _copy(base.index_path, probe.index_path)
+    calls = _write_calls(probe, b)
+    assert calls >= 2
+    for at in range(1, calls + 1):
+        settings = fake_settings(tmp_path / f"crash-{at}")
+        _copy(base.index_path, settings.index_path)
+        crash_upsert(settings, b, at)
+        with SearchService.open(settings) as service:
+            result = service.upsert(a)
+        assert_exact(settings, a)
+        # "unchanged" only for a question whose stored passages are A's.
+        assert len(result.unchanged) + len(result.updated) == len(a), at
+
+
+def test_a_crash_then_the_same_version_finishes_it(tmp_path: Path, make_question: MakeQ) -> None:
+    a, b = versions(make_question)
+    base = fake_settings(tmp_path / "base")
+    with SearchService.open(base) as service:
+        service.upsert(a)
+    probe = fake_settings(tmp_path / "probe")
+    _copy(base.index_path, probe.index_path)
+    for at in range(1, _write_calls(probe, b) + 1):
+        settings = fake_settings(tmp_path / f"crash-{at}")
+        _copy(base.index_path, settings.index_path)
+        crash_upsert(settings, b, at)
+        with SearchService.open(settings) as service:
+            service.upsert(b)
+        assert_exact(settings, b)
+
+
+def test_a_killed_post_leaves_no_ghost_question(tmp_path: Path, make_question: MakeQ) -> None:
+    """Item 2: the questions of a write killed at any engine call are either whole or not there:
+    never searchable without a head, fetched, undeletable or uncounted; the next write keeps
+    no passage of them that is not whole."""
+    a, _ = versions(make_question)
+    kept, new = a[:4], a[4:]
+    base = fake_settings(tmp_path / "base")
+    with SearchService.open(base) as service:
+        service.upsert(kept)
+    probe = fake_settings(tmp_path / "probe")
+    _copy(base.index_path, probe.index_path)
+    for at in range(1, _write_calls(probe, new) + 1):
+        settings = fake_settings(tmp_path / f"crash-{at}")
+        _copy(base.index_path, settings.index_path)
+        crash_upsert(settings, new, at)
+        with SearchService.open(settings) as service:
+            heads = set(service.store.heads(None))
+            found = {h.id for h in service.search("paragraphe question primes", limit=50, mode="sparse")}
+            assert found <= heads, f"crash at {at}: searchable without a head: {found - heads}"
+            for q in new:
+                if q.qid in heads:
+                    assert service.get(q.qid).question == q.question
+                else:
+                    with pytest.raises(NotFoundError):
+                        service.get(q.qid)
+                    with pytest.raises(NotFoundError):
+                        service.delete(q.qid)
+            searchable = service.store.count(SearchFilter())
+            assert searchable == sum(len(service.store.question_points(qid)) for qid in heads)
+            assert service.stats().questions == len(heads)
+            service.upsert(kept)  # the next write: a write that was whole is finished, others removed
+        after = stored(settings)
+        assert heads <= set(after)
+        assert_exact(settings, kept + [q for q in new if q.qid in after])
