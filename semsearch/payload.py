@@ -8,6 +8,7 @@ one module that knows the payload's keys: the service, the ranking and the store
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -203,6 +204,35 @@ def untrusted(head: Payload) -> Payload:
     """The head without the hashes that say "already indexed": its question is rewritten by the
     next write of any of its sources (its passages were found not to be those of its hash)."""
     return {**head, CONTENT_HASH: None, "source_hashes": []}
+
+
+# -- verification (semsearch check) ------------------------------------------------------------
+_QUESTION_KEYS = (*(k for k in _SUMMARY_FIELDS if k != "id"), QUESTION_ID, CONTENT_HASH, GENERATION)
+_KINDS = frozenset(k.value for k in PassageKind)
+
+
+def question_digest(payload: Payload) -> str:
+    """A digest of what every passage of a question carries alike (its metadata and version)."""
+    values = json.dumps([payload.get(k) for k in _QUESTION_KEYS], sort_keys=True, default=str)
+    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:16]
+
+
+def passage_problem(payload: Payload) -> str | None:
+    """What is wrong with one passage's payload, or None: the fields every passage has, of their
+    type, and its text as written (its hash)."""
+    if not isinstance(payload.get(QUESTION_ID), str) or not payload.get(QUESTION_ID):
+        return "no question id"
+    if not isinstance(payload.get(POSITION), int) or payload[POSITION] < 0:
+        return "no position"
+    if payload.get("kind") not in _KINDS or not isinstance(payload.get("paragraph"), int):
+        return "no passage kind"
+    if not isinstance(payload.get(CONTENT_HASH), str):
+        return "no content hash"
+    try:
+        checked_text(payload)
+    except IndexDamagedError:
+        return "its text differs from what was written"
+    return None
 
 
 # -- back to the domain ------------------------------------------------------------------------

@@ -23,15 +23,25 @@ from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
 from semsearch.generations import Recovery
+from semsearch.integrity import CheckReport
+from semsearch.integrity import check as check_index
 from semsearch.labels import with_closeness
 from semsearch.models import IndexStats, Question, SearchHit
 from semsearch.passages import split_long
-from semsearch.payload import is_answer, language_of, question_from_payloads, text_of
+from semsearch.payload import (
+    RANKING_FIELDS,
+    checked_text,
+    is_answer,
+    language_of,
+    question_from_payloads,
+    text_of,
+)
 from semsearch.query import check_mode, check_page, query_text
 from semsearch.ranking import Page, RankQuery, page, rank
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
+from semsearch.store.base import Ranking
 from semsearch.store.conditions import every_point_of
 from semsearch.writing import UpsertResult, Writer
 
@@ -168,6 +178,11 @@ class SearchService:
         with self._write_lock:
             return self._writer.recover()
 
+    def check(self, repair: bool = False) -> CheckReport:
+        """Verify the index passage by passage; ``repair`` what can be (``semsearch.integrity``)."""
+        with self._write_lock:
+            return check_index(self.store, index_meta.dimension_of(self._meta()), repair)
+
     def optimize(self) -> None:
         with self._write_lock:
             self.store.optimize()
@@ -248,6 +263,19 @@ class SearchService:
         if not points:
             raise NotFoundError(f"no question with id '{question_id}' in the index")
         return question_from_payloads([p.payload for p in points])
+
+    def probe(self) -> None:
+        """Read what a search reads, or raise: the passages a search ranks (their question and
+        position), then the whole payload and vector of the first ones (checked). A count alone
+        answered while every search failed on a garbled payload page."""
+        self.store.count()
+        dimension = index_meta.dimension_of(self._meta())
+        if not dimension:
+            return
+        probe = [1.0 / dimension**0.5] * dimension
+        ranked = self.store.search(Ranking("dense", probe), 200, SearchFilter(), fields=RANKING_FIELDS)
+        for payload in self.store.payloads([p.id for p in ranked[:10]]).values():
+            checked_text(payload)
 
     def stats(self) -> IndexStats:
         meta = self.store.read_meta()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import ServiceDep
@@ -32,9 +32,11 @@ def _check(probe: Callable[[], object]) -> str:
     response_model=HealthResponse,
     responses={503: {"model": HealthResponse, "description": "The store or the model is unusable."}},
 )
-def health(service: ServiceDep) -> JSONResponse:
-    """200 when the store answers and the model loads and fits the index, else 503 saying which fails."""
-    store = _check(service.store.count)
+def health(request: Request, service: ServiceDep) -> JSONResponse:
+    """200 when the store answers and the model loads and fits the index, else 503 saying which fails.
+
+    A damaged index stays reported once a request has met it (a probe reads only a sample)."""
+    store = getattr(request.app.state, "damage", None) or _check(service.probe)
     # Loads the model once (the lifespan has usually done it) and checks it against the index.
     model = _check(lambda: service.embedder)
     ok = store == "ok" and model == "ok"

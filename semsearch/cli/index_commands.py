@@ -1,4 +1,4 @@
-"""The commands that build, copy or serve an index: ``index``, ``migrate``, ``serve``.
+"""The commands that build, check, copy or serve an index: ``index``, ``check``, ``migrate``, ``serve``.
 
 The faces they wire to the core (the indexer, the API) are imported inside each command, so that
 ``semsearch --help`` and the other commands never load them.
@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from semsearch.cli.common import IndexOpt, err, handle_errors, make_settings, out
-from semsearch.cli.output import print_index_summary
+from semsearch.cli.output import print_check_report, print_index_summary
 
 
 @handle_errors
@@ -61,6 +61,28 @@ def index(
     summary.errors[:0] = missing
     print_index_summary(summary, as_json)
     if summary.errors:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Finish or remove unfinished writes, remove stale passages and damaged questions.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Verify the index passage by passage (exit status 1 when anything is wrong)."""
+    from semsearch.service import SearchService
+
+    with SearchService.open(make_settings(index), read_only=not repair) as service:
+        report = service.check(repair)
+    print_check_report(report, as_json)
+    if not report.exact:
         raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ from semsearch.models import IndexStats, Question, QuestionSummary, SearchHit
 if TYPE_CHECKING:
     from indexer.pipeline import IndexSummary
     from semsearch.evaluation import Report
+    from semsearch.integrity import CheckReport
     from semsearch.ranking import Page
 
 
@@ -147,6 +148,33 @@ def print_index_summary(summary: IndexSummary, as_json: bool) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+def print_check_report(report: CheckReport, as_json: bool) -> None:
+    """What was repaired, each problem left (one line each), then the verdict."""
+    if as_json:
+        data = {
+            "questions": report.questions,
+            "passages": report.passages,
+            "exact": report.exact,
+            "problems": [
+                {"question_id": f.question_id, "problem": f.problem, "repair": f.repair}
+                for f in report.findings
+            ],
+            "repaired": report.repaired,
+        }
+        print_line(json.dumps(data, ensure_ascii=False))
+        return
+    for line in report.repaired:
+        print_line(f"Repaired: {line}")
+    for f in report.findings:
+        print_line(f"{f.question_id or '(no question)'}: {f.problem} (--repair: {f.repair})")
+    verdict = (
+        "the index is exact."
+        if report.exact
+        else f"{len(report.findings)} problems; 'semsearch check --repair' repairs what it can."
+    )
+    print_line(f"Checked {report.questions} questions, {report.passages} passages: {verdict}")
 
 
 def print_evaluation(reports: list[Report], modes: Sequence[str], title: str, as_json: bool) -> None:

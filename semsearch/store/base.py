@@ -103,7 +103,13 @@ class Store(Protocol):
         ...
 
     def scan(self, where: Conditions, fields: Sequence[str]) -> list[StoredPoint]:
-        """The points that match, with these payload fields only (no reader condition added)."""
+        """The points that match, with these payload fields only (none: ids alone, which reads
+        no payload); no reader condition is added."""
+        ...
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        """These points with their payload and vectors (``semsearch check`` reads a damaged index
+        point by point, to tell which are unreadable)."""
         ...
 
     def heads(self, question_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:

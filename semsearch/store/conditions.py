@@ -37,7 +37,12 @@ class DateRange:
     bounds: tuple[tuple[str, str], ...]  # ("gte" | "lte" | "lt", ISO date)
 
 
-Condition = Match | MatchAny | DateRange
+@dataclass(frozen=True)
+class HasIds:
+    ids: tuple[str, ...]
+
+
+Condition = Match | MatchAny | DateRange | HasIds
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,11 @@ def other_generations(question_ids: Sequence[str], generation: int) -> Condition
     return Conditions((MatchAny(pl.QUESTION_ID, tuple(question_ids)),), (Match(pl.GENERATION, generation),))
 
 
+def these_points(point_ids: Sequence[str]) -> Conditions:
+    """These points, by id (``semsearch check --repair`` removes stray ones)."""
+    return Conditions((HasIds(tuple(point_ids)),))
+
+
 def uncommitted() -> Conditions:
     """The points of every write not committed (yet, or ever: its writer died)."""
     return Conditions((UNCOMMITTED,))
@@ -124,6 +134,7 @@ class Spelling(Generic[F]):
     match: Callable[[str, str | int], Any]
     match_any: Callable[[str, list[str]], Any]
     date_range: Callable[[str, dict[str, str]], Any]
+    has_id: Callable[[list[str]], Any]
     filter: Callable[[list[Any] | None, list[Any] | None], F]
 
 
@@ -133,6 +144,8 @@ def build(conditions: Conditions, spelling: Spelling[F]) -> F:
             return spelling.match(c.key, c.value)
         if isinstance(c, MatchAny):
             return spelling.match_any(c.key, list(c.values))
+        if isinstance(c, HasIds):
+            return spelling.has_id(list(c.ids))
         return spelling.date_range(c.key, dict(c.bounds))
 
     return spelling.filter(

@@ -220,7 +220,15 @@ class EdgeStore:
     def scan(self, where: Conditions, fields: Sequence[str]) -> list[StoredPoint]:
         if self._shard is None:
             return []
-        return self._scroll(build(where, EDGE), fields=list(fields))
+        return self._scroll(build(where, EDGE), fields=list(fields) or False)
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        if self._shard is None or not point_ids:
+            return []
+        records = self._engine(
+            "read passages", lambda: self.shard.retrieve(list(point_ids), True, [DENSE, SPARSE])
+        )
+        return [point_data(r) for r in records]
 
     def find_natural_key(self, key: str) -> str | None:
         if self._shard is None:

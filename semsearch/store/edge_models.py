@@ -16,6 +16,7 @@ EDGE: Spelling[qe.Filter] = Spelling(
     match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
     match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
     date_range=lambda key, bounds: qe.FieldCondition(key=key, range=qe.RangeDateTime(**bounds)),
+    has_id=lambda ids: qe.HasIdCondition(set(ids)),
     filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
 )
 

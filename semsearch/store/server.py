@@ -233,7 +233,20 @@ class ServerStore:
         return {question_id_of(p.payload): p.payload for page in pages for p in page}
 
     def scan(self, where: cond.Conditions, fields: Sequence[str]) -> list[StoredPoint]:
-        return [p for page in self._scroll(filter_of(where), fields=list(fields)) for p in page]
+        return [p for page in self._scroll(filter_of(where), fields=list(fields) or False) for p in page]
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        if not point_ids:
+            return []
+        read = partial(
+            self.client.retrieve,
+            self.collection,
+            list(point_ids),
+            with_payload=True,
+            with_vectors=[DENSE, SPARSE],
+        )
+        none: list[m.Record] = []
+        return [point_data(r) for r in self._read("read points", read, none)]
 
     def find_natural_key(self, key: str) -> str | None:
         flt = filter_of(cond.natural_key_conditions(key))
