@@ -1,7 +1,14 @@
-"""Identities: question ids derived from a question's natural key, and point ids."""
+"""Identities: question ids derived from a question's natural key, and point ids.
+
+A derived id keeps every letter of every script: a Latin letter loses its accent ('é' -> 'e',
+as ids always did, so Walloon ids are unchanged), any other letter stays as it is ('Ł', 'П',
+'中' are kept, lower-cased). Ids made by the first rule dropped non-Latin letters, so two
+Ukrainian questions of one number got one id; ``ID_RULE`` names the rule an index was built with.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -9,12 +16,42 @@ import uuid
 # Fixed namespace: point ids must be the same on every machine and in every run.
 _POINT_NAMESPACE = uuid.UUID("5d3c1e0a-6f1b-4b8e-9a51-3c2f0e7d9b42")
 
+# 1: ASCII only (letters without an ASCII form dropped); 2: every letter kept.
+ID_RULE = 2
+
 _NUMBER = re.compile(r"^\s*(\d+)\s*\((\d{4}-\d{4})\)\s*(\d+)\s*$")
 
 
+def _fold(ch: str) -> str:
+    """A character as ids spell it: the ASCII letters of its compatibility form when it has only
+    those and accents ('é' -> 'e', 'ﬁ' -> 'fi'), else itself ('ł', 'й', '中')."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if base.isascii() and base else ch
+
+
 def slugify(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    """Lower-case words joined by '-': letters, digits and combining marks of any script are kept
+    (a mark is part of its letter in many scripts); everything else separates words."""
+    words: list[str] = []
+    word: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
+        for c in _fold(ch).lower():
+            if unicodedata.category(c)[0] in "LNM":
+                word.append(c)
+            elif word:
+                words.append("".join(word))
+                word = []
+    if word:
+        words.append("".join(word))
+    return "-".join(words)
+
+
+def _part(text: str) -> str:
+    """A natural key's part: its slug, or (a part with no letter or digit at all, e.g. '†') a
+    short hash of it, so that two such parts never make one key."""
+    return slugify(text) or (
+        "x" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8] if text.strip() else ""
+    )
 
 
 def addressee_name(addressee: str | None) -> str | None:
@@ -35,13 +72,14 @@ def _short_number(number: str, session: str | None) -> str:
 def natural_key(assembly: str, session: str | None, number: str | None, addressee: str | None) -> str | None:
     """(assembly, session, number, addressee) as one slug, or None when it cannot identify.
 
-    Walloon numbers restart per minister, so the addressee is part of the identity.
+    Walloon numbers restart per minister, so the addressee is part of the identity. Never empty:
+    the number and the name are both there, and a part without letters or digits is hashed.
     """
     name = addressee_name(addressee)
     if not number or not name:
         return None
     parts = [assembly, session or "", _short_number(number, session), name]
-    return "-".join(s for s in (slugify(p) for p in parts) if s)
+    return "-".join(s for s in map(_part, parts) if s)
 
 
 def derive_question_id(assembly: str, session: str | None, number: str | None, addressee: str | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from semsearch.errors import ModelMismatchError
+from semsearch.ids import ID_RULE
 
 SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
 
@@ -17,7 +18,13 @@ Meta = dict[str, Any]
 
 
 def new_meta(model: str, dimension: int) -> Meta:
-    return {"model": model, "dimension": dimension, "schema": SCHEMA_VERSION}
+    return {"model": model, "dimension": dimension, "schema": SCHEMA_VERSION, "ids": ID_RULE}
+
+
+def id_rule_of(meta: Meta | None) -> int:
+    """The rule the index's derived ids were made with (``semsearch.ids.ID_RULE``); an index
+    that does not say was made with the first."""
+    return int(meta.get("ids", 1)) if meta else ID_RULE
 
 
 def model_of(meta: Meta | None) -> str | None:

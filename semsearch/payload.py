@@ -15,6 +15,7 @@ from typing import Any
 
 from semsearch.errors import IndexDamagedError
 from semsearch.filters import name_tokens
+from semsearch.ids import natural_key
 from semsearch.models import MatchedPassage, Passage, PassageKind, Question, QuestionSummary
 
 Payload = dict[str, Any]
@@ -193,6 +194,19 @@ def source_hashes(head: Payload) -> list[str]:
 def is_id_derived(head: Payload) -> bool:
     """Indexed under an id derived from its natural key (a page without an id of its own)."""
     return bool(head.get("id_derived"))
+
+
+def key_fields(payload: Payload) -> Payload:
+    """The fields derived from a question's names by the id rule (``semsearch.ids``), computed
+    again from the payload's own fields: its natural key and its name tokens."""
+    author, addressee, role = payload.get("author"), payload.get("addressee"), payload.get("addressee_role")
+    return {
+        NATURAL_KEY: natural_key(
+            str(payload.get(ASSEMBLY) or ""), payload.get(SESSION), payload.get("number"), addressee
+        ),
+        AUTHOR_TOKENS: name_tokens(author),
+        ADDRESSEE_TOKENS: sorted(set(name_tokens(addressee) + name_tokens(role))),
+    }
 
 
 def stored_answer(head: Payload) -> tuple[bool, int]:

@@ -23,6 +23,7 @@ from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
 from semsearch.generations import Recovery
+from semsearch.id_migration import bring_up_to_date
 from semsearch.integrity import CheckReport
 from semsearch.integrity import check as check_index
 from semsearch.labels import with_closeness
@@ -156,6 +157,9 @@ class SearchService:
     def upsert(self, questions: Sequence[Question]) -> UpsertResult:
         """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped."""
         with self._write_lock:
+            meta = self._meta()
+            if meta is not None:  # before planning: merges look questions up by their natural key
+                self._known_meta = bring_up_to_date(self.store, meta)
             return self._writer.upsert(questions)
 
     def _writable(self) -> Embedder:
