@@ -174,6 +174,35 @@ def test_ctrl_c_stops_with_one_line_and_the_next_run_resumes(tmp_path: Path) -> 
     _assert_exact(check_index(index, corpus, MODEL))
 
 
+def test_sigterm_stops_with_the_ctrl_c_line_and_the_next_run_resumes(tmp_path: Path) -> None:
+    """SIGTERM (a service manager stopping the indexer) exited 143 saying nothing."""
+    corpus = Corpus(tmp_path / "corpus", seed=9)
+    corpus.add(1500)
+    corpus.write()
+    index = tmp_path / "index"
+    proc = subprocess.Popen(
+        [str(SEMSEARCH), "index", "--index", str(index), str(corpus.folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(MODEL),
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (index / "shard" / "edge_config.json").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.2)  # a few batches in
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (out, err[-500:])
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == ["Error: terminated; what was indexed so far is kept: run the same command to resume"]
+    rerun = run_index(index, corpus.folder, MODEL)
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["unchanged"] > 0  # the batches written before SIGTERM were kept
+    _assert_exact(check_index(index, corpus, MODEL))
+
+
 def test_ctrl_c_during_start_up_is_one_line_too(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [str(SEMSEARCH), "index", "--index", str(tmp_path / "index"), str(tmp_path)],

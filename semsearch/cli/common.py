@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -12,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from semsearch.cli.safe_text import markup_escaped
 from semsearch.errors import InputError, SemsearchError
 from semsearch.filters import SearchFilter
 from semsearch.settings import Settings
@@ -41,12 +45,41 @@ AnsweredOpt = Annotated[
 
 
 def print_error(message: str) -> None:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]Error:[/red] {markup_escaped(message)}", highlight=False, soft_wrap=True)
+
+
+def print_warning(message: str) -> None:
+    err.print(f"[yellow]Warning:[/yellow] {markup_escaped(message)}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     print_error(message)
     return typer.Exit(code)
+
+
+class Terminated(BaseException):
+    """SIGTERM (a service manager, ``kill``): stopped as Ctrl-C stops, with one line."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def terminable() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the command runs (``serve``'s uvicorn replaces
+    this with its own graceful shutdown)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_RESUME = "what was indexed so far is kept: run the same command to resume"
 
 
 def handle_errors(func: F) -> F:
@@ -55,7 +88,8 @@ def handle_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with terminable():
+                return func(*args, **kwargs)
         except SemsearchError as exc:
             raise fail(exc.message) from None
         except ValidationError as exc:
@@ -63,9 +97,9 @@ def handle_errors(func: F) -> F:
             where = ".".join(str(p) for p in first["loc"])
             raise fail(f"setting {where.upper() and 'SEMSEARCH_' + where.upper()}: {first['msg']}") from None
         except KeyboardInterrupt:
-            raise fail(
-                "interrupted; what was indexed so far is kept: run the same command to resume", 130
-            ) from None
+            raise fail(f"interrupted; {_RESUME}", 130) from None
+        except Terminated:
+            raise fail(f"terminated; {_RESUME}", 143) from None
 
     return wrapper  # type: ignore[return-value]
 

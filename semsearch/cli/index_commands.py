@@ -13,6 +13,7 @@ import typer
 
 from semsearch.cli.common import IndexOpt, err, handle_errors, make_settings, out
 from semsearch.cli.output import print_check_report, print_index_summary
+from semsearch.cli.safe_text import shown
 
 
 @handle_errors
@@ -99,8 +100,11 @@ def migrate(
 
     report = migrate_index(make_settings(index), to, api_key=api_key)
     out.print(
-        f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
-        f"{report.target} in {report.seconds:.1f} s; counts match.",
+        shown(
+            f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
+            f"{report.target} in {report.seconds:.1f} s; counts match."
+        ),
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )

@@ -22,7 +22,7 @@ MIB = 1 << 20
 WAL_BYTES = 64 * MIB
 MARGIN = 32 * MIB
 # A new shard's files, as a RAM-backed file system allocates them once they are mapped.
-FRESH_SHARD_BYTES = 256 * MIB
+FRESH_SHARD_BYTES = 128 * MIB
 _RAM_FILE_SYSTEMS = frozenset({"tmpfs", "ramfs", "shm"})
 
 # mutable_id_tracker.mappings: entries of a type byte then the point id (u64 or u128) and, for an
