@@ -91,6 +91,21 @@ def derive_question_id(assembly: str, session: str | None, number: str | None, a
     return key
 
 
+def id_problem(question_id: str) -> str | None:
+    """Why a question's own id cannot be carried by the API's routes (``/questions/{id}``,
+    ``/questions/{id}/related``, ``/q/{id}``), or None. An id ending in '/related' would always
+    be read as the related-questions route of another id; empty, '.' and '..' path segments are
+    rewritten by clients before a request is sent; control characters are no one's id."""
+    if any(unicodedata.category(c) == "Cc" for c in question_id):
+        return "an id may not hold control characters"
+    segments = question_id.split("/")
+    if segments[-1] == "related" and len(segments) > 1:
+        return "an id may not end with '/related' (the API's route for related questions)"
+    if any(s in {"", ".", ".."} for s in segments):
+        return "an id may not start or end with '/', hold '//', or a '.' or '..' segment"
+    return None
+
+
 def point_id(question_id: str, position: int, generation: int = 0) -> str:
     """A passage's point id. Generation 0 is the id of points written before generations."""
     key = f"{question_id}#{position}" if generation == 0 else f"{question_id}#{generation}#{position}"

@@ -45,15 +45,20 @@ class IndexLock:
             handle.seek(0)
             holder = " ".join(handle.read().split()) or "another process"
             handle.close()
+            what = (
+                "search it through that server's API (GET /search) and send questions with "
+                "POST /questions, or stop the server"
+                if "serve" in holder
+                else "wait for it to finish or stop it"
+            )
             raise IndexLockedError(
-                f"the index {self.path.parent} is in use by {holder}; if that is 'semsearch serve', "
-                "search through its API (GET /search) and send questions with POST /questions; else "
-                "stop it, or use a Qdrant server (SEMSEARCH_QDRANT_URL) for several processes"
+                f"the index {self.path.parent} is in use by {holder}; {what}; to share one index "
+                "between processes, use a Qdrant server (SEMSEARCH_QDRANT_URL)"
             ) from None
         handle.seek(0)
         handle.truncate()
         # Named with its command, so that a second process can say what holds the index.
-        command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:3]))
+        command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:2]))
         handle.write(f"process {os.getpid()} ({command})" if command else f"process {os.getpid()}")
         handle.flush()
         self._handle = handle
