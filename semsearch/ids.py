@@ -8,6 +8,7 @@ Ukrainian questions of one number got one id; ``ID_RULE`` names the rule an inde
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -29,9 +30,15 @@ def _fold(ch: str) -> str:
     return base if base.isascii() and base else ch
 
 
+_ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=8192)  # names and assemblies repeat: a passage's payload slugs several
 def slugify(text: str) -> str:
     """Lower-case words joined by '-': letters, digits and combining marks of any script are kept
     (a mark is part of its letter in many scripts); everything else separates words."""
+    if text.isascii():
+        return _ASCII_SEPARATORS.sub("-", text.lower()).strip("-")
     words: list[str] = []
     word: list[str] = []
     for ch in unicodedata.normalize("NFC", text):

@@ -32,6 +32,8 @@ from tests.support.crash_check import check_index
 from tests.support.crash_corpus import Corpus
 from tests.support.crash_runs import cli_env, replay, run_index, startup_seconds
 from tests.support.paths import SEMSEARCH
+from tests.support.soak_serve import soak_serve
+from tests.support.soak_versions import soak_versions
 
 pytestmark = [
     pytest.mark.slow,
@@ -104,6 +106,20 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     corpus.write()
     problems = check_index(index, corpus, MODEL)
     assert problems and any(changed.qid in p for p in problems), problems
+
+
+def test_kills_while_the_input_switches_between_two_versions(tmp_path: Path) -> None:
+    """Issue 15's first case, small (scripts/crash_soak.py --scenario versions runs it long)."""
+    report = soak_versions(tmp_path, 80, 4, MODEL, seed=3, log=lambda line: None)
+    assert report.kills >= 2 and report.checks == report.cycles, report.summary()
+    assert report.failures == []
+
+
+def test_kills_of_serve_during_concurrent_posts(tmp_path: Path) -> None:
+    """Issue 15's second case, small (scripts/crash_soak.py --scenario serve runs it long)."""
+    report = soak_serve(tmp_path, 3, clients=3, ids_per_client=15, model=MODEL, seed=3, log=lambda line: None)
+    assert report.kills == 3 and report.acknowledged > 0 and report.checks == 4, report.summary()
+    assert report.failures == []
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

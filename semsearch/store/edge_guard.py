@@ -45,6 +45,8 @@ def check_shard_files(folder: Path) -> None:
         return
     _check_json(folder, shard / "edge_config.json")
     for segment in segments:
+        if not (segment / "version.info").is_file():
+            continue  # a segment a crash cut while it was made: the engine deletes it on load
         _check_json(folder, segment / "segment.json")
         mappings = segment / "mutable_id_tracker.mappings"
         if mappings.is_file():
