@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from semsearch import generations
@@ -42,6 +42,7 @@ class _Point:
     passages: int | None
     digest: str
     problem: str | None
+    vectors_only: bool = False  # its payload and id are right: only its vectors are damaged
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Finding:
     problem: str
     repair: str  # what --repair does about it
     point_ids: list[str] = field(default_factory=list)  # the points --repair removes
+    # Whole and readable but for its vectors: --repair embeds it again from its stored text.
+    reembed: bool = False
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _read(point: PointData, dimension: int | None) -> _Point:
     position, generation = (pl.position_of(payload), pl.generation_of(payload)) if qid else (0, 0)
     if problem is None and point_id(qid, position, generation) != point.id:
         problem = "its id is not that of its question, position and generation"
-    problem = problem or _vector_problem(point, dimension)
+    vector_problem = _vector_problem(point, dimension) if problem is None else None
     return _Point(
         point.id,
         qid,
@@ -92,7 +95,8 @@ def _read(point: PointData, dimension: int | None) -> _Point:
         pl.content_hash_of(payload),
         pl.passage_count_of(payload),
         pl.question_digest(payload),
-        problem,
+        problem or vector_problem,
+        vectors_only=vector_problem is not None,
     )
 
 
@@ -108,15 +112,19 @@ def _question(qid: str, points: list[_Point]) -> list[Finding]:
     version = [p for p in points if (p.generation, p.content_hash) == (head.generation, head.content_hash)]
     stray = [p for p in points if p not in version]
     removed = "removed whole (re-index it from its source)"
+    positions = sorted(p.position for p in version)
+    expected = head.passages if head.passages is not None else len(positions)
+    whole = positions == list(range(expected)) and all(p.digest == head.digest for p in version)
     damaged = [p for p in version if p.problem]
     if damaged:
         first = damaged[0]
-        return [Finding(qid, f"passage {first.position}: {first.problem}", removed, every)]
-    positions = sorted(p.position for p in version)
-    expected = head.passages if head.passages is not None else len(positions)
+        problem = f"passage {first.position}: {first.problem}"
+        if whole and all(p.vectors_only for p in damaged):
+            return [Finding(qid, problem, "embedded again from its stored text", reembed=True)]
+        return [Finding(qid, problem, removed, every)]
     if positions != list(range(expected)):
         return [Finding(qid, f"passages at positions {positions} of {expected}", removed, every)]
-    if any(p.digest != head.digest for p in version):
+    if not whole:
         return [Finding(qid, "its passages disagree on the question's metadata", removed, every)]
     if stray:
         versions = len({(p.generation, p.content_hash) for p in stray})
@@ -193,14 +201,25 @@ def _counts(store: Store, passages: int, committed: dict[str, list[_Point]]) -> 
     return [Finding("", problem, "none: restore the index from a backup or rebuild it")]
 
 
-def check(store: Store, dimension: int | None, repair: bool = False) -> CheckReport:
-    """Verify the index; with ``repair``, repair what can be, then verify it again."""
+Reembed = Callable[[list[str]], None]  # writes questions again from their stored texts
+
+
+def check(
+    store: Store, dimension: int | None, repair: bool = False, reembed: Reembed | None = None
+) -> CheckReport:
+    """Verify the index; with ``repair``, repair what can be, then verify it again. ``reembed``
+    embeds questions again from their stored texts (their vectors damaged, their texts intact)."""
     report = inspect(store, dimension)
     if not repair or report.exact:
         return report
     recovered = generations.recover(store)
+    again = [f.question_id for f in report.findings if f.reembed]
+    if again and reembed is not None:
+        reembed(again)
+    report.findings = [f for f in report.findings if not (f.reembed and reembed is not None)]
     done = [f"finished the unfinished write of {qid}" for qid in recovered.finished]
     done += [f"removed the unfinished write of {qid}" for qid in recovered.removed]
+    done += [f"{qid}: embedded again from its stored text" for qid in again if reembed is not None]
     for finding in report.findings:
         if finding.point_ids:
             who = finding.question_id or "a point without a question"

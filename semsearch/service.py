@@ -185,7 +185,8 @@ class SearchService:
     def check(self, repair: bool = False) -> CheckReport:
         """Verify the index passage by passage; ``repair`` what can be (``semsearch.integrity``)."""
         with self._write_lock:
-            return check_index(self.store, index_meta.dimension_of(self._meta()), repair)
+            dimension = index_meta.dimension_of(self._meta())
+            return check_index(self.store, dimension, repair, reembed=self._writer.reembed)
 
     def optimize(self) -> None:
         with self._write_lock:

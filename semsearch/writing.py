@@ -20,6 +20,7 @@ from semsearch.payload import (
     WRITE_FIELDS,
     Payload,
     Stamp,
+    content_hash_of,
     generation_of,
     is_id_derived,
     passage_payload,
@@ -97,6 +98,18 @@ class Writer:
         write: a question they touch must be whole before it is planned against)."""
         self._recovered = True
         return generations.recover(self.store)
+
+    def reembed(self, question_ids: list[str]) -> None:
+        """Write these questions again, from their stored texts, as they were written (same
+        hashes): new vectors for a question whose vectors were found damaged (semsearch check)."""
+        heads = self.store.heads(question_ids)
+        writes = []
+        for qid in question_ids:
+            stored = self._read(qid)
+            question = stored.model_copy(update={"id": None}) if is_id_derived(heads[qid]) else stored
+            digest = content_hash_of(heads[qid]) or question.content_hash()
+            writes.append(_Write(qid, question, digest, source_hashes(heads[qid]), updated=True))
+        self._write(writes, UpsertResult())
 
     def _heads(self, question_ids: list[str]) -> dict[str, Payload]:
         """The questions' heads; one written before generations whose passages are not all of its

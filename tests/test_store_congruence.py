@@ -168,14 +168,19 @@ def store_level(settings: Settings, make_question: MakeQ) -> Any:
     store = open_store(settings)
     try:
         dense = Ranking("dense", vector)
-        hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), p.id))
+
+        # A point's id holds its write's generation (a time): passages are named by their place.
+        def place(p: Any) -> tuple[str, int]:
+            return p.payload["question_id"], p.payload["position"]
+
+        hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), place(p)))
         points = store.question_points("3", with_vectors=True)
         assert len(hits) == store.count() and hits[0].score > hits[-1].score
         seen: list[Any] = [
-            [(p.id, p.score) for p in hits],
+            [(place(p), p.score) for p in hits],
             sorted(store.heads(["1", "5", "nope"])),
             store.find_natural_key(points[0].payload["natural_key"]),
-            [(p.id, p.vector) for p in points],
+            [(place(p), p.vector) for p in points],
             [store.count(flt, heads_only) for flt, _ in FILTERS for heads_only in (False, True)],
         ]
     finally:
@@ -246,4 +251,4 @@ def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ
     # size, so the count is the passages' sparse vectors alone.
     assert info.points_count == passages and info.indexed_vectors_count == passages
     assert set(info.payload_schema) >= {"question_id", "state", "position", "date_asked"}
-    assert info.config.metadata == {"model": "fake:64", "dimension": 64, "schema": 2}
+    assert info.config.metadata == {"model": "fake:64", "dimension": 64, "schema": 2, "ids": 2}
