@@ -13,6 +13,9 @@ from semsearch.errors import ModelMismatchError
 from semsearch.ids import ID_RULE
 
 SCHEMA_VERSION = 2  # 2: a BM25 sparse vector beside the dense one
+# Generations (semsearch.generations) need no new schema: a point without one is generation 0,
+# committed. The id rule is recorded apart ("ids", semsearch.id_migration), so that an index of
+# the first rule can be brought up to date in place rather than rebuilt.
 
 Meta = dict[str, Any]
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from semsearch import generations
 from semsearch import payload as pl
 from semsearch.errors import IndexDamagedError
+from semsearch.filters import SearchFilter
 from semsearch.ids import point_id
 from semsearch.store import conditions as cond
-from semsearch.store.base import PointData, Store
+from semsearch.store.base import PointData, Ranking, Store
 
 _NORM_TOLERANCE = 1e-3
 
@@ -235,5 +236,14 @@ def check(
     return after
 
 
-def removed_questions(findings: Iterable[Finding]) -> list[str]:
-    return [f.question_id for f in findings if f.question_id and f.repair.startswith("removed whole")]
+def probe(store: Store, dimension: int | None) -> None:
+    """Read what a search reads, or raise: the passages a search ranks (their question and
+    position), then the whole payload and vector of the first ones, checked. (A count alone
+    answered while every search failed on a garbled payload page.)"""
+    store.count()
+    if not dimension:
+        return
+    ranking = Ranking("dense", [1.0 / dimension**0.5] * dimension)
+    ranked = store.search(ranking, 200, SearchFilter(), fields=pl.RANKING_FIELDS)
+    for payload in store.payloads([p.id for p in ranked[:10]]).values():
+        pl.checked_text(payload)

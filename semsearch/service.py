@@ -24,25 +24,17 @@ from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
 from semsearch.generations import Recovery
 from semsearch.id_migration import bring_up_to_date
-from semsearch.integrity import CheckReport
+from semsearch.integrity import CheckReport, probe
 from semsearch.integrity import check as check_index
 from semsearch.labels import with_closeness
 from semsearch.models import IndexStats, Question, SearchHit
 from semsearch.passages import split_long
-from semsearch.payload import (
-    RANKING_FIELDS,
-    checked_text,
-    is_answer,
-    language_of,
-    question_from_payloads,
-    text_of,
-)
+from semsearch.payload import is_answer, language_of, question_from_payloads, text_of
 from semsearch.query import check_mode, check_page, query_text
 from semsearch.ranking import Page, RankQuery, page, rank
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
-from semsearch.store.base import Ranking
 from semsearch.store.conditions import every_point_of
 from semsearch.writing import UpsertResult, Writer
 
@@ -270,17 +262,8 @@ class SearchService:
         return question_from_payloads([p.payload for p in points])
 
     def probe(self) -> None:
-        """Read what a search reads, or raise: the passages a search ranks (their question and
-        position), then the whole payload and vector of the first ones (checked). A count alone
-        answered while every search failed on a garbled payload page."""
-        self.store.count()
-        dimension = index_meta.dimension_of(self._meta())
-        if not dimension:
-            return
-        probe = [1.0 / dimension**0.5] * dimension
-        ranked = self.store.search(Ranking("dense", probe), 200, SearchFilter(), fields=RANKING_FIELDS)
-        for payload in self.store.payloads([p.id for p in ranked[:10]]).values():
-            checked_text(payload)
+        """Read what a search reads, or raise (``/health``; ``semsearch.integrity.probe``)."""
+        probe(self.store, index_meta.dimension_of(self._meta()))
 
     def stats(self) -> IndexStats:
         meta = self.store.read_meta()
