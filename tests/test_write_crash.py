@@ -7,6 +7,8 @@ every stored point. ``tests/test_crash.py`` and ``scripts/crash_soak.py`` kill r
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,72 @@ def test_a_killed_post_leaves_no_ghost_question(tmp_path: Path, make_question: M
         after = stored(settings)
         assert heads <= set(after)
         assert_exact(settings, kept + [q for q in new if q.qid in after])
+
+
+def test_through_the_api_a_killed_post_then_the_acknowledged_version_again(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    """Item 1 through the API: POST A (acknowledged), a POST of B killed at each engine call, the
+    server restarted; GET shows A or B whole, never a mix; POST A again is not 'unchanged' unless
+    the stored passages are A's, and GET then shows A exactly."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app, open_service
+    from tests.support.api import API_KEY
+
+    a, b = versions(make_question)
+    key = {"X-API-Key": API_KEY}
+    body_a = [q.model_dump(mode="json") for q in a]
+    body_b = [q.model_dump(mode="json") for q in b]
+    base = fake_settings(tmp_path / "base", api_key=API_KEY, rate_limit_per_second=0.0)
+    with SearchService.open(base) as service:
+        assert (
+            TestClient(create_app(base, service)).post("/questions", json=body_a, headers=key).status_code
+            == 201
+        )
+    probe = base.model_copy(update={"index_path": tmp_path / "probe"})
+    _copy(base.index_path, probe.index_path)
+    for at in range(1, _write_calls(probe, b) + 1):
+        settings = base.model_copy(update={"index_path": tmp_path / f"crash-{at}"})
+        _copy(base.index_path, settings.index_path)
+        with SearchService.open(settings) as service:
+            dying = CrashingStore(service.store, at)
+            service._writer.store = dying  # type: ignore[assignment]
+            client = TestClient(create_app(settings, service), raise_server_exceptions=False)
+            with contextlib.suppress(Crash):  # the request dies with its process
+                assert client.post("/questions", json=body_b, headers=key).status_code == 500
+            assert dying.writes == at  # it did die at that call
+        with open_service(settings) as service:  # the server restarted (what it does at start-up)
+            client = TestClient(create_app(settings, service))
+            for qa, qb in zip(a, b, strict=True):
+                got = client.get(f"/questions/{qa.qid}").json()
+                assert (got["title"], got["question"]) in [(qa.title, qa.question), (qb.title, qb.question)]
+            again = client.post("/questions", json=body_a, headers=key).json()
+            for q in a:
+                assert client.get(f"/questions/{q.qid}").json()["question"] == q.question
+            assert sorted(again["unchanged"] + again["updated"]) == sorted(q.qid for q in a)
+        assert_exact(settings, a)
+
+
+def test_a_reading_command_right_after_the_crash_sees_every_question_whole(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    """Killed between deleting the old version and committing the new one: the question is in no
+    committed version until recovered; 'semsearch show' recovers when it opens the index."""
+    from typer.testing import CliRunner
+
+    from semsearch.cli.app import app as cli
+
+    a, b = versions(make_question)
+    settings = fake_settings(tmp_path / "index")
+    with SearchService.open(settings) as service:
+        service.upsert(a)
+    crash_upsert(settings, b, 3)  # the passages written, the old ones deleted; not committed
+    shown = CliRunner().invoke(
+        cli,
+        ["show", b[0].qid, "--json", "--index", str(settings.index_path)],
+        env={"SEMSEARCH_MODEL": "fake"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["question"] == b[0].question
+    assert_exact(settings, b)

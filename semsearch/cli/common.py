@@ -114,7 +114,16 @@ def open_service(index: Path | None, load_model: bool = False) -> SearchService:
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
 
-    return SearchService.open(make_settings(index), load_model=load_model, read_only=True)
+    service = SearchService.open(make_settings(index), load_model=load_model, read_only=True)
+    try:
+        if service.store.exclusive:
+            # No other process can be writing: a write a crash cut is finished (or removed) now,
+            # so that even a search right after the crash sees every question whole.
+            service.recover()
+    except BaseException:
+        service.close()
+        raise
+    return service
 
 
 def parse_date(value: str | None, option: str) -> date | None:
