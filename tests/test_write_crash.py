@@ -116,6 +116,7 @@ def test_a_crash_then_a_run_with_the_other_version_leaves_no_blend(
         assert len(result.unchanged) + len(result.updated) == len(a), at
 
 
+@pytest.mark.slow
 def test_a_crash_then_the_same_version_finishes_it(tmp_path: Path, make_question: MakeQ) -> None:
     a, b = versions(make_question)
     base = fake_settings(tmp_path / "base")
@@ -168,6 +169,7 @@ def test_a_killed_post_leaves_no_ghost_question(tmp_path: Path, make_question: M
         assert_exact(settings, kept + [q for q in new if q.qid in after])
 
 
+@pytest.mark.slow
 def test_through_the_api_a_killed_post_then_the_acknowledged_version_again(
     tmp_path: Path, make_question: MakeQ
 ) -> None:

@@ -78,9 +78,13 @@ def check(
     index: IndexOpt = None,
 ) -> None:
     """Verify the index passage by passage (exit status 1 when anything is wrong)."""
+    from semsearch.errors import StoreUnavailableError
     from semsearch.service import SearchService
 
-    with SearchService.open(make_settings(index), read_only=not repair) as service:
+    settings = make_settings(index)
+    if not settings.qdrant_url and not settings.index_path.is_dir():
+        raise StoreUnavailableError(f"there is no index in {settings.index_path}")
+    with SearchService.open(settings, read_only=not repair) as service:
         report = service.check(repair)
     print_check_report(report, as_json)
     if not report.exact:

@@ -159,7 +159,8 @@ class EdgeStore:
             self._upgrade_field_indexes()
             # The optimiser rewrites segments beside the old ones before it drops them.
             used = sum(p.stat().st_blocks * 512 for p in (self.folder / "shard").rglob("*") if p.is_file())
-            edge_guard.ensure_free(self.folder, used + edge_guard.MARGIN, "optimise the index")
+            doing = "optimise the index (what was written is kept; searches are slower until then)"
+            edge_guard.ensure_free(self.folder, used + edge_guard.MARGIN, doing)
             self._engine("optimise the index", self.shard.optimize)
             self._engine("save the index", self.shard.flush)
 
