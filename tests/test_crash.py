@@ -207,7 +207,7 @@ def test_sigterm_stops_with_the_ctrl_c_line_and_the_next_run_resumes(tmp_path: P
     while not (index / "shard" / "edge_config.json").exists() and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    time.sleep(0.2)  # a few batches in
+    time.sleep(0.2)  # writing (how far it got depends on the machine's load: no assertion on it)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, (out, err[-500:])
@@ -215,7 +215,8 @@ def test_sigterm_stops_with_the_ctrl_c_line_and_the_next_run_resumes(tmp_path: P
     assert lines == ["Error: terminated; what was indexed so far is kept: run the same command to resume"]
     rerun = run_index(index, corpus.folder, MODEL)
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["unchanged"] > 0  # the batches written before SIGTERM were kept
+    summary = json.loads(rerun.stdout)
+    assert summary["added"] + summary["unchanged"] == 1500 and summary["updated"] == 0, summary
     _assert_exact(check_index(index, corpus, MODEL))
 
 
