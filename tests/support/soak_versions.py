@@ -32,11 +32,18 @@ class VersionsReport:
     checks: int = 0  # exact comparisons, each with a 'semsearch check'
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    delays: list[float] = field(default_factory=list)  # of the kills
+    runs: list[float] = field(default_factory=list)  # durations of the re-runs
 
     def summary(self) -> str:
+        def spread(values: list[float]) -> str:
+            ordered = sorted(values) or [0.0]
+            return f"{ordered[0]:.1f}-{ordered[-1]:.1f} s (median {ordered[len(ordered) // 2]:.1f})"
+
         return (
             f"versions: {self.questions} questions ({self.passages} passages max), {self.kills} kills in "
             f"{self.cycles} cycles ({self.back_to_before} re-runs back to the version before the kill), "
+            f"kills at {spread(self.delays)}, re-runs {spread(self.runs)}, "
             f"{self.checks} exact checks and {self.checks} 'semsearch check' runs, "
             f"{len(self.failures)} failures, {self.seconds:.0f} s"
         )
@@ -64,7 +71,10 @@ def soak_versions(
     if first.returncode:
         report.failures.append(f"first run exited {first.returncode}: {first.stderr[-300:]}")
         return report
-    whole = offset + first.seconds  # a run that rewrites every question
+    # How long a run that rewrites every question takes (kills fall anywhere in it): a first
+    # estimate from the first run, then the longest re-run seen (a switch also deletes the old
+    # versions, and the optimiser then compacts them: longer than a first run).
+    whole = offset + first.seconds
     shown = 0
     while report.kills < kills and report.cycles < 3 * kills:
         report.cycles += 1
@@ -74,13 +84,17 @@ def soak_versions(
         delay = rng.uniform(0.05, 1.0) * whole
         run = run_index(index, corpus.folder, model, kill_after=delay)
         report.kills += run.killed
-        if not run.killed:
-            whole = run.seconds
+        if run.killed:
+            report.delays.append(delay)
+        else:
+            whole = max(whole, run.seconds)
         shown = rng.choice([0, 1])
         report.back_to_before += shown == before
         corpus.show(shown)
         corpus.write()
         rerun = run_index(index, corpus.folder, model)
+        whole = max(whole, rerun.seconds)
+        report.runs.append(rerun.seconds)
         problems = [f"re-run exited {rerun.returncode}: {rerun.stderr[-300:]}"] if rerun.returncode else []
         problems += check_index(index, corpus, model) + cli_check(index, model)
         report.checks += 1
