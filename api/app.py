@@ -38,6 +38,14 @@ def open_service(settings: Settings, warm: bool = True) -> SearchService:
     try:
         service.check_model()
         if warm and service.store.read_meta() is not None:
+            # A write a crash cut (a killed server) is finished or removed before any request.
+            recovered = service.recover()
+            if recovered.finished or recovered.removed:
+                logger.warning(
+                    "finished %d and removed %d unfinished writes",
+                    len(recovered.finished),
+                    len(recovered.removed),
+                )
             service.embed_query("warm up")
             service.embed_whole("warm up")
     except StoreUnavailableError as exc:

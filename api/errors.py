@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from semsearch.errors import SemsearchError
+from semsearch.errors import IndexDamagedError, SemsearchError
 
 logger = logging.getLogger("semsearch.api")
 
@@ -43,6 +43,8 @@ def one_line(errors: Sequence[Any]) -> str:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SemsearchError)
+    if isinstance(exc, IndexDamagedError):
+        request.app.state.damage = exc.message  # /health reports it from now on
     if exc.status >= 500:
         logger.error("%s %s: %s", request.method, request.url.path, exc.message)
     return JSONResponse({"detail": exc.message}, status_code=exc.status)

@@ -1,9 +1,10 @@
 """A per-client rate limit: a token bucket per client address, refused requests get 429.
 
-Each client (``scope["client"]`` host: behind a reverse proxy, start uvicorn with
-``--proxy-headers`` and the proxy in ``--forwarded-allow-ips`` so that this is the real client)
-may send ``burst`` requests at once, then ``per_second`` a second. ``per_second`` 0 disables the
-limit. Buckets live in the process: with several workers each counts on its own.
+Each client (``scope["client"]`` host: the connection's address, or behind a reverse proxy listed
+in ``SEMSEARCH_TRUSTED_PROXIES``, the address the proxy names in X-Forwarded-For; see
+``api.server.proxy_options``) may send ``burst`` requests at once, then ``per_second`` a second.
+``per_second`` 0 disables the limit. Buckets live in the process: with several workers each
+counts on its own.
 """
 
 from __future__ import annotations

@@ -194,6 +194,12 @@ class Duplicate(BaseModel):
     kept: str = Field(description="The id of the indexed question it duplicates, which was kept.")
 
 
+class Skipped(BaseModel):
+    record: str = Field(description="Where the skipped record is in the body, e.g. 'body[3]'.")
+    id: str
+    reason: str
+
+
 class UpsertResponse(BaseModel):
     model_config = _examples(
         {
@@ -201,6 +207,7 @@ class UpsertResponse(BaseModel):
             "updated": [],
             "unchanged": ["pw-2022-2023-12-1-martin-luc"],
             "duplicates": [],
+            "skipped": [],
             "passages": 4,
         }
     )
@@ -209,6 +216,11 @@ class UpsertResponse(BaseModel):
     updated: list[str]
     unchanged: list[str]
     duplicates: list[Duplicate]
+    skipped: list[Skipped] = Field(
+        default_factory=list,
+        description="Records not indexed: a later record with the id of an earlier one in the same "
+        "request (the first is kept, as `semsearch index` keeps the first across files).",
+    )
     passages: int = Field(description="Passages embedded by this request.")
 
 

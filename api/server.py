@@ -34,28 +34,25 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     # Open and close once before listening: a locked index or a model mismatch is then one line
     # from the CLI, not a traceback in uvicorn's start-up log.
     open_service(settings, warm=False).close()
+    options = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 10}
+    options.update(proxy_options(settings))
     if workers == 1:
         # One-off `semsearch search` commands ask this server while it holds the embedded index.
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         announce = f"http://{local}:{port}" if not settings.qdrant_url else None
-        uvicorn.run(
-            create_app(settings, announce=announce),
-            host=host,
-            port=port,
-            log_level="info",
-            timeout_graceful_shutdown=10,
-        )
+        uvicorn.run(create_app(settings, announce=announce), **options)  # type: ignore[arg-type]
         return
     os.environ[_SETTINGS_ENV] = settings.model_dump_json()
-    uvicorn.run(
-        "api.server:worker_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run("api.server:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """Whose X-Forwarded-For uvicorn believes. Its default trusts any proxy on 127.0.0.1, so a
+    local client could name itself anyone and have a fresh rate-limit bucket per request; here
+    only the configured proxies are trusted, and none by default."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def worker_app() -> FastAPI:

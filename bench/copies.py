@@ -91,7 +91,7 @@ def noisy(vectors: np.ndarray, noise: float, rng: np.random.Generator) -> np.nda
 def _copy(points: list[Any], qid: str, noise: float, rng: np.random.Generator) -> list[Any]:
     """A question's points under the id ``qid``, their dense vectors moved by ``noise``."""
     from semsearch.ids import point_id
-    from semsearch.payload import position_of
+    from semsearch.payload import generation_of, position_of
     from semsearch.store.base import PointData
 
     dense = noisy(np.asarray([p.vector for p in points], dtype=np.float32), noise, rng)
@@ -103,7 +103,13 @@ def _copy(points: list[Any], qid: str, noise: float, rng: np.random.Generator) -
         }
         payload = {**p.payload, "question_id": qid}
         copied.append(
-            PointData(point_id(qid, position_of(p.payload)), vector.tolist(), payload, p.sparse, extra)
+            PointData(
+                point_id(qid, position_of(p.payload), generation_of(p.payload)),
+                vector.tolist(),
+                payload,
+                p.sparse,
+                extra,
+            )
         )
     return copied
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.readers import SUPPORTED_SUFFIXES, read_file
+from indexer.readers import SUPPORTED_SUFFIXES, ReadNotice, read_file
 from semsearch.errors import InputError
 from semsearch.models import Question
 from semsearch.service import SearchService
@@ -33,6 +34,7 @@ class IndexSummary:
     duplicates: int = 0
     passages: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # files read all the same, with a caveat
     seconds: float = 0.0
 
     @property
@@ -79,19 +81,29 @@ def collect_files(inputs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return files, errors
 
 
+def _count_lines(path: Path) -> int:
+    """Non-blank lines of a file, read a megabyte at a time: a file of one 300 MB line took
+    650 MB to count line by line. Only a regular file is opened: a FIFO would block for ever,
+    /dev/zero never end (the reader reports them)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return 1
+        lines, started = 0, False  # started: the current line has non-blank bytes so far
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                *ended, rest = chunk.split(b"\n")
+                for part in ended:
+                    lines += started or bool(part.strip())
+                    started = False
+                started = started or bool(rest.strip())
+        return lines + started
+    except OSError:
+        return 1
+
+
 def count_records(files: Iterable[Path]) -> int:
     """How many records the files hold (a JSON Lines file one a line), for the progress bar."""
-    total = 0
-    for path in files:
-        if path.suffix.lower() in {".jsonl", ".ndjson"}:
-            try:
-                with path.open("rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
-            except OSError:
-                total += 1
-        else:
-            total += 1
-    return total
+    return sum(_count_lines(p) if p.suffix.lower() in {".jsonl", ".ndjson"} else 1 for p in files)
 
 
 def _checked(item: Question | InputError, path: Path, seen: dict[str, Path]) -> Question | InputError:
@@ -117,6 +129,9 @@ def _records(files: Sequence[Path], summary: IndexSummary, strict: bool) -> Iter
     for path in files:
         summary.files += 1
         for record in read_file(path):
+            if isinstance(record, ReadNotice):
+                summary.warnings.append(record.message)
+                continue
             item = _checked(record, path, seen)
             if isinstance(item, InputError):
                 summary.errors.append(item.message)

@@ -71,6 +71,23 @@ class StoreUnavailableError(SemsearchError):
     status = 503
 
 
+class IndexDamagedError(StoreUnavailableError):
+    """The index's files are damaged: what the engine reads back is not what was written."""
+
+    HINT = (
+        "run 'semsearch check' for details, then restore the index from a backup or rebuild it "
+        "('semsearch index --rebuild' with its sources)"
+    )
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message if self.HINT in message else f"{message}; {self.HINT}")
+
+
+class DiskSpaceError(StoreUnavailableError):
+    """Too little free space where the index lives: said before the engine runs out of it (the
+    embedded engine maps its files in memory, and a full disk then kills it with SIGBUS)."""
+
+
 class ModelLoadError(SemsearchError):
     """The embedding model cannot be loaded."""
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from semsearch.errors import ModelMismatchError
+from semsearch.ids import ID_RULE
 
 # 2: a BM25 sparse vector beside the dense one. 3: questions ranked as wholes (question-level BM25
 # and vectors on each question's head; no passage-level BM25).
 SCHEMA_VERSION = 3
+# Generations (semsearch.generations) need no new schema: a point without one is generation 0,
+# committed. The id rule is recorded apart ("ids", semsearch.id_migration), so that an index of
+# the first rule can be brought up to date in place rather than rebuilt.
 
 Meta = dict[str, Any]
 
@@ -28,6 +32,7 @@ def new_meta(
         "question_model": question_model,
         "question_dimension": question_dimension,
         "schema": SCHEMA_VERSION,
+        "ids": ID_RULE,
     }
 
 
@@ -37,6 +42,12 @@ def question_dimension_of(meta: Meta | None) -> int | None:
 
 def question_model_of(meta: Meta | None) -> str | None:
     return meta.get("question_model") if meta else None
+
+
+def id_rule_of(meta: Meta | None) -> int:
+    """The rule the index's derived ids were made with (``semsearch.ids.ID_RULE``); an index
+    that does not say was made with the first."""
+    return int(meta.get("ids", 1)) if meta else ID_RULE
 
 
 def model_of(meta: Meta | None) -> str | None:

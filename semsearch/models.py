@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from semsearch.ids import derive_question_id, natural_key
+from semsearch.ids import derive_question_id, id_problem, natural_key
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -69,6 +69,14 @@ class Question(BaseModel):
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
+        return value
+
+    @field_validator("id")
+    @classmethod
+    def _routable(cls, value: str | None) -> str | None:
+        problem = id_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(f"{value!r}: {problem}")  # repr: a control character stays escaped
         return value
 
     @property

@@ -15,7 +15,13 @@ from typing import NamedTuple
 from semsearch.filters import SearchFilter
 from semsearch.ids import point_id
 from semsearch.models import SearchHit
-from semsearch.payload import RANKING_FIELDS, matched_passage, question_id_of, summary_from_payload
+from semsearch.payload import (
+    RANKING_FIELDS,
+    generation_of,
+    matched_passage,
+    question_id_of,
+    summary_from_payload,
+)
 from semsearch.query import MAX_LIMIT, MAX_OFFSET, check_page
 from semsearch.ranking import Gathered, RankQuery, group
 from semsearch.store.base import DENSE, QUESTION, Probe, Store, StoredPoint
@@ -81,16 +87,24 @@ def _built(
     shown: dict[str, list[StoredPoint]],
     similarity: dict[str, float],
 ) -> list[SearchHit]:
-    # Without a vector (BM25 alone), a question shows its first passages: the title and the start.
-    first = [point_id(qid, n) for qid in ids if qid not in shown for n in range(MAX_PASSAGES_SHOWN)]
-    payloads = store.payloads([m.id for matched in shown.values() for m in matched] + first)
+    # Without a vector (BM25 alone), a question shows its first passages: the title and the start,
+    # named by the generation its head was written in.
+    unshown = [qid for qid in ids if qid not in shown]
+    heads = store.heads(unshown) if unshown else {}
+    first = {
+        qid: [point_id(qid, n, generation_of(head)) for n in range(MAX_PASSAGES_SHOWN)]
+        for qid, head in heads.items()
+    }
+    wanted = [m.id for matched in shown.values() for m in matched] + [
+        i for ids_ in first.values() for i in ids_
+    ]
+    payloads = store.payloads(wanted)
     built = []
     for qid in ids:
         # A passage deleted between the reads is left out (its whole question, if none is left).
         passages = [(payloads[m.id], m.score) for m in shown.get(qid, []) if m.id in payloads]
         if qid not in shown:
-            ids_first = (point_id(qid, n) for n in range(MAX_PASSAGES_SHOWN))
-            passages = [(payloads[pid], 0.0) for pid in ids_first if pid in payloads]
+            passages = [(payloads[pid], 0.0) for pid in first.get(qid, []) if pid in payloads]
         if not passages:
             continue
         hit = SearchHit(

@@ -4,7 +4,7 @@ A facade: it opens the store and the model, checks them against each other, vali
 asked (``semsearch.query``) and hands the work to the modules named by their role:
 ``writing`` (upserts and their crash-safe order), ``ranking`` (passages to a page of questions),
 ``labels`` (similarity and precedent labels), ``closeness`` (pages of a label or closer) and
-``duplicates``; what the faces show around a search (routing, answer times, feeds' newest
+``duplicates``; what the faces show around a search (stats, routing, answer times, feeds' newest
 results, whether there is an index) is in its base class, ``service_views``.
 """
 
@@ -31,10 +31,14 @@ from semsearch.embedding.loader import (
 from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
 from semsearch.filters import SearchFilter
+from semsearch.generations import Recovery
+from semsearch.id_migration import bring_up_to_date
+from semsearch.integrity import CheckReport
+from semsearch.integrity import check as check_index
 from semsearch.labels import QUESTION as QUESTION_ASKED
 from semsearch.labels import TEXT as TEXT_ASKED
 from semsearch.labels import with_closeness
-from semsearch.models import IndexStats, Question, SearchHit
+from semsearch.models import Question, SearchHit
 from semsearch.passages import split_long
 from semsearch.payload import (
     question_from_payloads,
@@ -47,6 +51,7 @@ from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
 from semsearch.store import Store, open_store
 from semsearch.store.base import QUESTION, Layout
+from semsearch.store.conditions import every_point_of
 from semsearch.writing import Encoders, UpsertResult, Writer
 
 __all__ = ["Options", "SearchService", "UpsertResult"]
@@ -121,22 +126,17 @@ class SearchService(ServiceViews):
         return self._embedder.name if self._embedder is not None else model_id(self.settings.model)
 
     def _meta(self) -> dict[str, Any] | None:
-        """The index's recorded model, read once it exists: every search checks it, and reading
-        it each time cost a file read (Edge) or a server round trip per request."""
+        """The index's record, read once it exists (each search checks it: a file read or a round trip)."""
         if self._known_meta is None:
             self._known_meta = self.store.read_meta()
         return self._known_meta
 
     def check_model(self) -> None:
         """Refuse an index built with another model, before any model is loaded."""
-        new_place = (
-            "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
-        )
+        place = "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
         meta, location = self._meta(), self.store.location
-        index_meta.check_model(meta, self.model_name, question_model_id(self.settings), location, new_place)
-        precision = (
-            self._embedder.precision if self._embedder is not None else vector_precision(self.settings)
-        )
+        index_meta.check_model(meta, self.model_name, question_model_id(self.settings), location, place)
+        precision = self._embedder.precision if self._embedder else vector_precision(self.settings)
         index_meta.check_precision(meta, self.model_name, precision, location)
 
     @property
@@ -185,6 +185,9 @@ class SearchService(ServiceViews):
     def upsert(self, questions: Sequence[Question]) -> UpsertResult:
         """Index questions: new ones are added, changed ones replaced whole, unchanged ones skipped."""
         with self._write_lock:
+            meta = self._meta()
+            if meta is not None:  # before planning: merges look questions up by their natural key
+                self._known_meta = bring_up_to_date(self.store, meta)
             return self._writer.upsert(questions)
 
     def _writable(self) -> Encoders:
@@ -207,7 +210,19 @@ class SearchService(ServiceViews):
         with self._write_lock:
             if not self.store.heads([question_id]):
                 raise NotFoundError(f"no question with id '{question_id}' in the index")
-            self.store.delete_question(question_id)
+            self.store.delete(every_point_of([question_id]))
+
+    def recover(self) -> Recovery:
+        """Finish or remove the writes a crash left unfinished (``semsearch.generations``); a
+        writer does it before its first write, ``serve`` when it starts."""
+        with self._write_lock:
+            return self._writer.recover()
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Verify the index passage by passage; ``repair`` what can be (``semsearch.integrity``)."""
+        with self._write_lock:
+            dimension = index_meta.dimension_of(self._meta())
+            return check_index(self.store, dimension, repair, reembed=self._writer.reembed)
 
     def optimize(self) -> None:
         with self._write_lock:
@@ -283,15 +298,3 @@ class SearchService(ServiceViews):
         if not points:
             raise NotFoundError(f"no question with id '{question_id}' in the index")
         return question_from_payloads([p.payload for p in points])
-
-    def stats(self) -> IndexStats:
-        meta = self.store.read_meta()
-        return IndexStats(
-            questions=self.store.count(heads_only=True),
-            passages=self.store.count(),
-            answered=self.store.count(SearchFilter(answered=True), heads_only=True),
-            model=index_meta.model_of(meta),
-            dimension=index_meta.dimension_of(meta),
-            store=self.store.kind,
-            location=self.store.location,
-        )

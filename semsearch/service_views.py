@@ -1,6 +1,6 @@
-"""What the faces show around a search, built on the service's public reading methods: whether
-there is an index to read, the newest labelled results (feeds), the likely addressees of a draft
-(``routing``) and answer times (``answer_times``).
+"""What the faces show around a search, built on the service's public reading methods: what the
+index holds and whether there is one to read (or it is damaged), the newest labelled results
+(feeds), the likely addressees of a draft (``routing``) and answer times (``answer_times``).
 
 A base class of :class:`semsearch.service.SearchService`, apart so that the facade stays small.
 """
@@ -12,11 +12,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal, Unpack
 
 from semsearch import closeness as closeness_filter
-from semsearch import routing
+from semsearch import index_meta, routing
 from semsearch.answer_times import AnswerTimes, Grouping, answer_times
 from semsearch.errors import EmptyIndexError
 from semsearch.filters import SearchFilter
-from semsearch.models import QuestionSummary, SearchHit
+from semsearch.integrity import probe
+from semsearch.models import IndexStats, QuestionSummary, SearchHit
 from semsearch.payload import summary_from_payload
 from semsearch.query import check_page
 from semsearch.results import Page, page
@@ -102,6 +103,22 @@ class ServiceViews:
         """Per addressee or portfolio, of the questions ``flt`` keeps."""
         heads = self.store.heads(None, flt).values()
         return answer_times((QuestionSummary(**summary_from_payload(p)) for p in heads), by, as_of)
+
+    def probe(self) -> None:
+        """Read what a search reads, or raise (``/health``; ``semsearch.integrity.probe``)."""
+        probe(self.store, index_meta.dimension_of(self._meta()))
+
+    def stats(self) -> IndexStats:
+        meta = self.store.read_meta()
+        return IndexStats(
+            questions=self.store.count(heads_only=True),
+            passages=self.store.count(),
+            answered=self.store.count(SearchFilter(answered=True), heads_only=True),
+            model=index_meta.model_of(meta),
+            dimension=index_meta.dimension_of(meta),
+            store=self.store.kind,
+            location=self.store.location,
+        )
 
 
 def _paged(

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default=20.0, ge=0, description="Requests a second per client address (0: no limit)."
     )
     rate_limit_burst: int = Field(default=40, ge=1, description="Requests a client may send at once.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the reverse proxies whose X-Forwarded-For header names the client "
+        '(JSON list, e.g. ["127.0.0.1"]); none by default: the client is the connection\'s address.',
+    )
 
     # -- retrieval ------------------------------------------------------------------------------
     search_mode: SearchMode = Field(

@@ -233,6 +233,7 @@ def test_upsert_adds_then_skips_then_updates(
         "updated": [],
         "unchanged": [],
         "duplicates": [],
+        "skipped": [],
         "passages": 3,
     }
     again = client.post("/questions", json=[one, make_question("new-2").model_dump(mode="json")], headers=KEY)
@@ -519,6 +520,7 @@ def test_serve_runs_uvicorn_and_hands_its_settings_to_workers(
         "port": 8123,
         "log_level": "info",
         "timeout_graceful_shutdown": 10,
+        "proxy_headers": False,  # X-Forwarded-For believed from no one unless configured
     }
     remote = settings.model_copy(update={"qdrant_url": "http://qdrant:6333", "api_key": API_KEY})
     monkeypatch.setenv("SEMSEARCH_SERVE_SETTINGS", "")  # restored after the test

@@ -32,6 +32,8 @@ from tests.support.crash_check import check_index
 from tests.support.crash_corpus import Corpus
 from tests.support.crash_runs import cli_env, replay, run_index, startup_seconds
 from tests.support.paths import SEMSEARCH
+from tests.support.soak_serve import soak_serve
+from tests.support.soak_versions import soak_versions
 
 pytestmark = [
     pytest.mark.slow,
@@ -106,6 +108,20 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     assert problems and any(changed.qid in p for p in problems), problems
 
 
+def test_kills_while_the_input_switches_between_two_versions(tmp_path: Path) -> None:
+    """Issue 15's first case, small (scripts/crash_soak.py --scenario versions runs it long)."""
+    report = soak_versions(tmp_path, 80, 4, MODEL, seed=3, log=lambda line: None)
+    assert report.kills >= 2 and report.checks == report.cycles, report.summary()
+    assert report.failures == []
+
+
+def test_kills_of_serve_during_concurrent_posts(tmp_path: Path) -> None:
+    """Issue 15's second case, small (scripts/crash_soak.py --scenario serve runs it long)."""
+    report = soak_serve(tmp_path, 3, clients=3, ids_per_client=15, model=MODEL, seed=3, log=lambda line: None)
+    assert report.kills == 3 and report.acknowledged > 0 and report.checks == 4, report.summary()
+    assert report.failures == []
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -174,6 +190,36 @@ def test_ctrl_c_stops_with_one_line_and_the_next_run_resumes(tmp_path: Path) -> 
     _assert_exact(check_index(index, corpus, MODEL))
 
 
+def test_sigterm_stops_with_the_ctrl_c_line_and_the_next_run_resumes(tmp_path: Path) -> None:
+    """SIGTERM (a service manager stopping the indexer) exited 143 saying nothing."""
+    corpus = Corpus(tmp_path / "corpus", seed=9)
+    corpus.add(1500)
+    corpus.write()
+    index = tmp_path / "index"
+    proc = subprocess.Popen(
+        [str(SEMSEARCH), "index", "--index", str(index), str(corpus.folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(MODEL),
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (index / "shard" / "edge_config.json").exists() and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.2)  # writing (how far it got depends on the machine's load: no assertion on it)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (out, err[-500:])
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == ["Error: terminated; what was indexed so far is kept: run the same command to resume"]
+    rerun = run_index(index, corpus.folder, MODEL)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["added"] + summary["unchanged"] == 1500 and summary["updated"] == 0, summary
+    _assert_exact(check_index(index, corpus, MODEL))
+
+
 def test_ctrl_c_during_start_up_is_one_line_too(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [str(SEMSEARCH), "index", "--index", str(tmp_path / "index"), str(tmp_path)],
@@ -196,22 +242,31 @@ _CRASH_AT = """
 import os, sys
 from semsearch.store.edge import EdgeStore
 
-original = EdgeStore.delete_question
+calls = 0
 
-def crash(self, question_id, keep_hash=None, keep_head=False):
-    if {condition}:
-        os._exit(137)
-    return original(self, question_id, keep_hash, keep_head)
+def dying(name):
+    original = getattr(EdgeStore, name)
 
-EdgeStore.delete_question = crash
+    def write(self, *args, **kwargs):
+        global calls
+        calls += 1
+        if calls == {at}:
+            os._exit(137)
+        return original(self, *args, **kwargs)
+
+    setattr(EdgeStore, name, write)
+
+for name in ("upsert", "delete", "set_payload"):
+    dying(name)
 sys.argv = ["semsearch", "index", "--index", sys.argv[1], sys.argv[2]]
 from semsearch.cli.app import main
 main()
 """
 
 
-def _index_until_crash(index: Path, folder: Path, condition: str) -> None:
-    code = _CRASH_AT.format(condition=condition)
+def _index_until_crash(index: Path, folder: Path, at: int) -> None:
+    """``semsearch index``, dead at its ``at``-th engine write (upsert, delete or mark)."""
+    code = _CRASH_AT.format(at=at)
     proc = subprocess.run(
         [sys.executable, "-c", code, str(index), str(folder)],
         env=cli_env(MODEL),
@@ -222,7 +277,10 @@ def _index_until_crash(index: Path, folder: Path, condition: str) -> None:
     assert proc.returncode == 137, proc.stderr  # it did crash where it was meant to
 
 
-def test_a_crash_between_writing_and_deleting_leaves_no_stale_passage(tmp_path: Path) -> None:
+# A changed batch is written in 3 engine calls: its passages (pending), the old versions deleted,
+# the new one marked committed.
+@pytest.mark.parametrize("at", [1, 2, 3])
+def test_a_crash_at_each_write_call_leaves_no_stale_passage(tmp_path: Path, at: int) -> None:
     corpus = Corpus(tmp_path / "corpus", seed=3)
     corpus.add(30)
     corpus.write()
@@ -232,7 +290,7 @@ def test_a_crash_between_writing_and_deleting_leaves_no_stale_passage(tmp_path: 
         record.question, record.answer, record.version = record.question[:1], [], record.version + 1
         corpus._dirty.add(record.file)
     corpus.write()
-    _index_until_crash(index, corpus.folder, "keep_hash is not None")
+    _index_until_crash(index, corpus.folder, at)
     assert run_index(index, corpus.folder, MODEL).returncode == 0
     assert check_index(index, corpus, MODEL) == []
 
@@ -272,7 +330,7 @@ def test_a_crash_before_a_merged_page_is_removed_leaves_no_duplicate(tmp_path: P
     (export / "export.jsonl").write_text(json.dumps(_EXPORT, ensure_ascii=False) + "\n", encoding="utf-8")
     index = tmp_path / "index"
     assert run_index(index, pages, MODEL).returncode == 0
-    _index_until_crash(index, export, "keep_hash is None")  # the page's removal
+    _index_until_crash(index, export, 3)  # the page's removal (after the new passages, the old ones)
     assert run_index(index, export, MODEL).returncode == 0
     assert run_index(index, pages, MODEL).returncode == 0
     env = cli_env(MODEL)

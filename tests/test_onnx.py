@@ -121,7 +121,12 @@ def test_searching_with_the_onnx_encoder_never_imports_torch(
     with SearchService.open(settings, embedder=OnnxEmbedder(exported, MODEL)) as service:
         run_index(service, [ROOT / "samples" / "wallonia" / "text"])
     # The index records the model it was built with; the reading process must name the same one.
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "SEMSEARCH_ENCODER": "auto", "SEMSEARCH_MODEL": MODEL}
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(cache_home),
+        "SEMSEARCH_ENCODER": "auto",
+        "SEMSEARCH_MODEL": MODEL,
+    }
     done = subprocess.run(
         [sys.executable, "-c", _NO_TORCH, str(index)], env=env, capture_output=True, text=True, cwd=tmp_path
     )

@@ -635,7 +635,9 @@ def test_open_refused_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
+    # Readers open a file with os.open (to check it is a regular file before reading it).
     monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert _one_error(path) == f"{path}: permission denied"
 
 

@@ -168,7 +168,12 @@ def store_level(settings: Settings, make_question: MakeQ) -> Any:
     store = open_store(settings)
     try:
         dense = Probe(DENSE, vector)
-        hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), p.id))
+
+        # A point's id holds its write's generation (a time): passages are named by their place.
+        def place(p: Any) -> tuple[str, int]:
+            return p.payload["question_id"], p.payload["position"]
+
+        hits = sorted(store.search(dense, 1000, SearchFilter()), key=lambda p: (-round(p.score, 5), place(p)))
         points = store.question_points("3", with_vectors=True)
         assert len(hits) == store.count() and hits[0].score > hits[-1].score
         heads = store.head_vectors(QUESTION)
@@ -183,10 +188,10 @@ def store_level(settings: Settings, make_question: MakeQ) -> Any:
             )
         ]
         seen: list[Any] = [
-            [(p.id, p.score) for p in hits],
+            [(place(p), p.score) for p in hits],
             sorted(store.heads(["1", "5", "nope"])),
             store.find_natural_key(points[0].payload["natural_key"]),
-            [(p.id, p.vector, p.vectors) for p in points],
+            [(place(p), p.vector, p.vectors) for p in points],
             [store.count(flt, heads_only) for flt, _ in FILTERS for heads_only in (False, True)],
             sorted(heads.items()),
             by_question,
@@ -319,6 +324,7 @@ def test_server_searches_exactly(settings_for: SettingsFor, make_question: MakeQ
         "precision": "fp32",
         "question_dimension": 32,
         "schema": 3,
+        "ids": 2,
     }
 
 

@@ -74,8 +74,9 @@ def test_a_second_process_is_told_who_holds_the_index_and_the_api_way_works(
         assert result.returncode == 1 and result.stdout == "", args
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert lines == [
-            f"Error: the index {index} is in use by process {server.pid}; stop it, or send questions "
-            "through its API (POST /questions), or use a Qdrant server (SEMSEARCH_QDRANT_URL)"
+            f"Error: the index {index} is in use by process {server.pid} (semsearch serve); search it "
+            "through that server's API (GET /search) and send questions with POST /questions, or stop "
+            "the server; to share one index between processes, use a Qdrant server (SEMSEARCH_QDRANT_URL)"
         ], result.stderr
     # What it says to do works: the question goes in through the API ...
     response = httpx.post(f"{base}/questions", json=_question(9), headers={"X-API-Key": API_KEY}, timeout=30)

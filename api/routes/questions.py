@@ -18,6 +18,7 @@ from api.schemas import (
     DeleteResponse,
     Duplicate,
     RelatedResponse,
+    Skipped,
     UpsertResponse,
     error_responses,
 )
@@ -123,12 +124,23 @@ def delete_question(service: ServiceDep, question_id: str) -> DeleteResponse:
 def _upsert(service: SearchService, body: bytes) -> UpsertResponse:
     questions = parse_questions(body)
     result = service.upsert(questions)
+    first: dict[str, int] = {}
+    for n, q in enumerate(questions):
+        first.setdefault(q.qid, n)
     return UpsertResponse(
         added=result.added,
         updated=result.updated,
         unchanged=result.unchanged,
         passages=result.passages,
         duplicates=[Duplicate(record=record, kept=kept) for record, kept in result.duplicates],
+        skipped=[
+            Skipped(
+                record=f"body[{n}]",
+                id=qid,
+                reason=f"repeats the id of body[{first[qid]}], which is kept (the first record of an id is)",
+            )
+            for n, qid in result.repeated
+        ],
     )
 
 
@@ -142,6 +154,8 @@ def parse_questions(body: bytes) -> list[Question]:
         data = json.loads(body)
     except ValueError as exc:
         raise _invalid(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # a few kB of '[' are enough
+        raise _invalid("the body is nested too deeply to be a question") from None
     single = isinstance(data, dict)
     records = [data] if single else data
     if not isinstance(records, list):
@@ -162,6 +176,8 @@ def parse_questions(body: bytes) -> list[Question]:
             errors.extend({**e, "loc": ("body", *where, *e["loc"])} for e in exc.errors(include_input=False))
         except InputError as exc:
             errors.append({"loc": ("body", *where), "msg": exc.message, "type": "value_error"})
+        except RecursionError:
+            errors.append({"loc": ("body", *where), "msg": "nested too deeply", "type": "value_error"})
     if errors:
         raise RequestValidationError(errors)
     return questions

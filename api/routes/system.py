@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import ServiceDep
@@ -38,11 +38,12 @@ def _check(probe: Callable[[], object]) -> str:
     response_model=HealthResponse,
     responses={503: {"model": HealthResponse, "description": "The store or the model is unusable."}},
 )
-def health(service: ServiceDep) -> JSONResponse:
+def health(request: Request, service: ServiceDep) -> JSONResponse:
     """200 when the store answers and the model loads and fits the index, else 503 saying which
     fails. An index that is missing or empty is said in ``index``, not an error: the server can
-    be filled through ``POST /questions``."""
-    store = _check(service.store.count)
+    be filled through ``POST /questions``. A damaged index stays reported once a request has met
+    it (a probe reads only a sample)."""
+    store = getattr(request.app.state, "damage", None) or _check(service.probe)
     # Loads the model once (the lifespan has usually done it) and checks it against the index.
     model = _check(lambda: service.embedder)
     index = _check(service.require_index) if store == "ok" else store

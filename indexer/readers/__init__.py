@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.readers.decoding import decode_bytes, describe_os_error, read_bytes
+from indexer.readers.decoding import decode_bytes, describe_os_error, line_list, read_bytes
 from indexer.readers.jsonl import read_jsonl
 from indexer.readers.walloon_html import parse_walloon_html
 from indexer.readers.walloon_text import parse_walloon_text
 from semsearch.errors import InputError
 from semsearch.models import Question
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_file"]
+__all__ = ["SUPPORTED_SUFFIXES", "ReadNotice", "read_file"]
+
+
+@dataclass(frozen=True)
+class ReadNotice:
+    """Something the user should know about a file that was read all the same (one line)."""
+
+    message: str
+
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".html", ".htm", ".jsonl", ".ndjson"})
 
@@ -42,21 +51,27 @@ def _file_problem(path: Path) -> str | None:
     return None
 
 
-def _read_page(path: Path, parse: Callable[[str, str], Question], *, html: bool) -> Question:
+def _read_page(
+    path: Path, parse: Callable[[str, str], Question], *, html: bool
+) -> Iterator[Question | ReadNotice]:
     source = str(path)
     try:
         data = read_bytes(path, limit=_MAX_PAGE_BYTES)
         if not data.strip():
             raise InputError("is empty")
-        text = decode_bytes(data, html=html)
+        decoded = decode_bytes(data, html=html)
     except InputError as exc:
         raise InputError(f"{source}: {exc.message}") from None
-    if not text.strip():
+    if not decoded.text.strip():
         raise InputError(f"{source}: is empty")
-    return parse(text, source)
+    yield parse(decoded.text, source)
+    if decoded.repaired:
+        lines = line_list(decoded.repaired)
+        word = "line" if len(decoded.repaired) == 1 else "lines"
+        yield ReadNotice(f"{source}: {word} {lines} not UTF-8 like the rest, read as Windows-1252")
 
 
-def read_file(path: Path) -> Iterator[Question | InputError]:
+def read_file(path: Path) -> Iterator[Question | InputError | ReadNotice]:
     """The questions of a ``.txt`` / ``.html`` / ``.htm`` page or a ``.jsonl`` / ``.ndjson`` file.
 
     Problems are yielded as InputError: one for a file-level problem (then nothing else), one per
@@ -72,6 +87,6 @@ def read_file(path: Path) -> Iterator[Question | InputError]:
         return
     html = suffix in _HTML_SUFFIXES
     try:
-        yield _read_page(path, parse_walloon_html if html else parse_walloon_text, html=html)
+        yield from _read_page(path, parse_walloon_html if html else parse_walloon_text, html=html)
     except InputError as exc:
         yield exc

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from indexer.readers.decoding import bom_encoding, describe_os_error, looks_binary
+from indexer.readers.decoding import bom_encoding, describe_os_error, looks_binary, open_regular
 from indexer.readers.json_fields import date_field, json_type
 from indexer.readers.questions import build_question
 from indexer.readers.text import normalize_space
@@ -96,7 +96,7 @@ def _wide_lines(handle: BinaryIO, encoding: str) -> Iterator[str | InputError]:
 def _open_lines(path: Path) -> Iterator[str | InputError]:
     """Lines of a JSONL file; a file-level problem is a InputFileError after which nothing follows."""
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(8192)
             handle.seek(0)
             announced = bom_encoding(head)
@@ -108,6 +108,8 @@ def _open_lines(path: Path) -> Iterator[str | InputError]:
                 yield from _utf8_lines(handle)
     except OSError as exc:
         yield InputFileError(describe_os_error(exc))
+    except InputError as exc:
+        yield InputFileError(exc.message)
 
 
 def read_jsonl(path: Path) -> Iterator[Question | InputError]:

@@ -15,7 +15,7 @@ from datetime import date
 
 from indexer.readers.dates import parse_date
 from indexer.readers.questions import build_question, split_addressee
-from indexer.readers.text import normalize_space
+from indexer.readers.text import normalize_space, shorten
 from semsearch.errors import InputError
 from semsearch.models import Question
 
@@ -27,6 +27,8 @@ _YEAR = re.compile(r"^ann[ée]e\s*:\s*(.*)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?:n\s*[°º]|no\.?|num[ée]ro)\s*:\s*(.*)$", re.IGNORECASE)
 _QUESTION = re.compile(r"^question\s+[ée]crite\s+du\s*:?\s*(.*)$", re.IGNORECASE)
 _ANSWER = re.compile(r"^r[ée]ponse(?:\s+du)?\s*:?\s*(.*)$", re.IGNORECASE)
+_ANY_ANSWER = re.compile(r"^r[ée]ponse\s+du\b", re.IGNORECASE)
+_LEADING_DATE = re.compile(r"^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\b")
 # Lowercase only: a paragraph may well start with "De plus, …" or "À cet égard, …".
 _AUTHOR = re.compile(r"^de\s*:?\s+(\S.*)$")
 _ADDRESSEE = re.compile(r"^à\s*:?\s+(\S.*)$")
@@ -68,6 +70,9 @@ def _answer_date(line: str) -> tuple[bool, str]:
     if not match:
         return False, ""
     rest = match.group(1)
+    dated = _LEADING_DATE.match(rest)
+    if dated:  # "Réponse du 10/03/2022 de M. DUPONT…": a heading, however long
+        return True, dated.group(1)
     return (not rest or (rest[0].isdigit() and len(rest) <= 30)), rest
 
 
@@ -146,7 +151,22 @@ def parse_walloon_lines(
         index += 1
     if not page.question:
         raise InputError(f"{source}: the question has no text after 'Question écrite du'")
+    if not page.answer:
+        _no_answer_read(lines, in_answer, source)
     return _to_question(page, source, source_ref=source_ref, url=url)
+
+
+def _no_answer_read(lines: list[str], in_answer: bool, source: str) -> None:
+    """A page with a 'Réponse du' line is answered: when no answer was read from it, say so
+    rather than index it as unanswered (its answer folded into the question)."""
+    if in_answer:
+        raise InputError(f"{source}: the answer has no text after 'Réponse du'")
+    heading = next((line for line in lines if _ANY_ANSWER.match(line)), None)
+    if heading is not None:
+        raise InputError(
+            f"{source}: the line {shorten(heading)} looks like the answer's heading, but is not "
+            "'Réponse du DD/MM/YYYY': the answer cannot be told from the question"
+        )
 
 
 def _to_question(page: _Page, source: str, *, source_ref: str | None, url: str | None) -> Question:

@@ -20,6 +20,7 @@ app.command()(view_commands.route)
 app.command()(view_commands.stats)
 app.command()(query_commands.duplicates)
 app.command("eval")(query_commands.evaluate_labels)
+app.command()(index_commands.check)
 app.command()(index_commands.migrate)
 app.command()(index_commands.serve)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -11,6 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from semsearch.cli.safe_text import markup_escaped
 from semsearch.errors import EmptyIndexError, SemsearchError
 from semsearch.filters import SearchFilter
 from semsearch.query import parse_date
@@ -41,7 +45,11 @@ AnsweredOpt = Annotated[
 
 
 def print_error(message: str) -> None:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]Error:[/red] {markup_escaped(message)}", highlight=False, soft_wrap=True)
+
+
+def print_warning(message: str) -> None:
+    err.print(f"[yellow]Warning:[/yellow] {markup_escaped(message)}", highlight=False, soft_wrap=True)
 
 
 def summary(text: str, quiet_stdout: bool) -> None:
@@ -54,13 +62,39 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+class Terminated(BaseException):
+    """SIGTERM (a service manager, ``kill``): stopped as Ctrl-C stops, with one line."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def terminable() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the command runs (``serve``'s uvicorn replaces
+    this with its own graceful shutdown)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_RESUME = "what was indexed so far is kept: run the same command to resume"
+
+
 def handle_errors(func: F) -> F:
     """Every failure a user can cause becomes one line on stderr and a non-zero exit."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with terminable():
+                return func(*args, **kwargs)
         except SemsearchError as exc:
             raise fail(exc.message) from None
         except ValidationError as exc:
@@ -68,9 +102,9 @@ def handle_errors(func: F) -> F:
             where = ".".join(str(p) for p in first["loc"])
             raise fail(f"setting {where.upper() and 'SEMSEARCH_' + where.upper()}: {first['msg']}") from None
         except KeyboardInterrupt:
-            raise fail(
-                "interrupted; what was indexed so far is kept: run the same command to resume", 130
-            ) from None
+            raise fail(f"interrupted; {_RESUME}", 130) from None
+        except Terminated:
+            raise fail(f"terminated; {_RESUME}", 143) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -82,7 +116,8 @@ def make_settings(index: Path | None) -> Settings:
 
 def open_service(index: Path | None, load_model: bool = False) -> SearchService:
     """The service over an index to read: a missing or empty one is refused in one line saying
-    how to build it, and nothing is created (not even the index folder)."""
+    how to build it, and nothing is created (not even the index folder); a read-only folder can
+    be read."""
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
     from semsearch.store import surely_missing
@@ -93,6 +128,10 @@ def open_service(index: Path | None, load_model: bool = False) -> SearchService:
         raise EmptyIndexError(str(settings.index_path), True, build)
     service = SearchService.open(settings, load_model=load_model, create=False)
     try:
+        if service.store.exclusive:
+            # No other process can be writing: a write a crash cut is finished (or removed) now,
+            # so that even a search right after the crash sees every question whole.
+            service.recover()
         service.require_index(build)
     except BaseException:
         service.close()

@@ -1,4 +1,4 @@
-"""The commands that build, copy or serve an index: ``index``, ``migrate``, ``serve``.
+"""The commands that build, check, copy or serve an index: ``index``, ``check``, ``migrate``, ``serve``.
 
 The faces they wire to the core (the indexer, the API) are imported inside each command, so that
 ``semsearch --help`` and the other commands never load them.
@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from semsearch.cli.common import IndexOpt, err, handle_errors, make_settings, out
-from semsearch.cli.output import print_index_summary
+from semsearch.cli.output import print_check_report, print_index_summary
+from semsearch.cli.safe_text import shown
 
 
 @handle_errors
@@ -65,6 +66,32 @@ def index(
 
 
 @handle_errors
+def check(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Finish or remove unfinished writes, remove stale passages and damaged questions.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Verify the index passage by passage (exit status 1 when anything is wrong)."""
+    from semsearch.errors import StoreUnavailableError
+    from semsearch.service import SearchService
+
+    settings = make_settings(index)
+    if not settings.qdrant_url and not settings.index_path.is_dir():
+        raise StoreUnavailableError(f"there is no index in {settings.index_path}")
+    with SearchService.open(settings, create=repair) as service:
+        report = service.check(repair)
+    print_check_report(report, as_json)
+    if not report.exact:
+        raise typer.Exit(1)
+
+
+@handle_errors
 def migrate(
     to: Annotated[str, typer.Option("--to", help="URL of the Qdrant server, e.g. http://localhost:6333.")],
     api_key: Annotated[
@@ -79,8 +106,11 @@ def migrate(
     with progress_bar("Copying passages") as bar:
         report = migrate_index(make_settings(index), to, api_key=api_key, on_progress=bar.advance)
     out.print(
-        f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
-        f"{report.target} in {report.seconds:.1f} s; counts match.",
+        shown(
+            f"Copied {report.questions} questions ({report.points} passages) from {report.source} to "
+            f"{report.target} in {report.seconds:.1f} s; counts match."
+        ),
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )

@@ -10,8 +10,8 @@ __all__ = ["PointData", "Store", "StoredPoint", "open_store", "remove_store", "s
 
 
 def open_store(settings: Settings, create: bool = True) -> Store:
-    """``create=False``: nothing is created before the first write (a server store never creates
-    anything before one)."""
+    """``create=False``: a reading command's store: nothing is created before the first write (a
+    server store never creates anything before one), and a read-only index folder can be read."""
     if settings.qdrant_url:
         from semsearch.store.server import ServerStore
 

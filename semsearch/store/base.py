@@ -6,12 +6,15 @@ only ever talks to this protocol, so both behave the same.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.sparse import Sparse
+from semsearch.store.conditions import Conditions
 
 # The named vectors. Every passage has DENSE, the model's vector of its text. A question's head (its
 # first passage) carries the question-level ones too, so that a question can be ranked as a whole:
@@ -63,9 +66,22 @@ class StoredPoint:
     vectors: dict[str, list[float]] = field(default_factory=dict, repr=False)  # the head's others
 
 
+def check_unit(point_id: str, vector: Sequence[float] | None) -> None:
+    """Refuse a dense vector that is not what the engine stored: cosine vectors are stored
+    normalised, so a vector file garbled on disk shows as a norm far from 1 (or not a number)."""
+    if vector is None:
+        return
+    norm = math.sqrt(math.fsum(x * x for x in vector))
+    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+        raise IndexDamagedError(f"the stored vector of point {point_id} is damaged (norm {norm:.4g}, not 1)")
+
+
 class Store(Protocol):
     kind: str
     location: str
+    # True when no other process can write while this one holds the store (the embedded index's
+    # lock): an unfinished write found then is a dead writer's, never one in progress.
+    exclusive: bool
 
     def read_meta(self) -> dict[str, Any] | None: ...
 
@@ -75,11 +91,23 @@ class Store(Protocol):
 
     def upsert(self, points: Sequence[PointData]) -> None: ...
 
-    def delete_question(
-        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
-    ) -> None:
-        """Delete the question's passages, except those written with content hash ``keep_hash`` and,
-        with ``keep_head``, its first passage."""
+    def delete(self, where: Conditions) -> None:
+        """Delete the points that match, in one engine operation (whatever their generation: the
+        writer's conditions say which, ``semsearch.store.conditions``)."""
+        ...
+
+    def set_payload(self, where: Conditions, values: dict[str, Any]) -> None:
+        """Set these payload fields on the points that match, in one engine operation."""
+        ...
+
+    def scan(self, where: Conditions, fields: Sequence[str]) -> list[StoredPoint]:
+        """The points that match, with these payload fields only (none: ids alone, which reads
+        no payload); no reader condition is added."""
+        ...
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        """These points with their payload and vectors (``semsearch check`` reads a damaged index
+        point by point, to tell which are unreadable)."""
         ...
 
     def heads(
@@ -104,11 +132,13 @@ class Store(Protocol):
         ...
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The whole payload of each of these points, by point id (absent ones left out)."""
+        """The whole payload of each of these points, by point id (absent ones left out); their
+        dense vectors are read with them and checked (:func:`check_unit`)."""
         ...
 
     def points(self, batch: int = 1000) -> Iterator[list[PointData]]:
-        """Every point with its vectors and payload, a page at a time (to copy the index)."""
+        """Every point with its vectors and payload, a page at a time (to copy or check the index),
+        whatever its generation or state."""
         ...
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:

@@ -1,7 +1,9 @@
 """The engine conditions a search, a count or a lookup needs, built once for both engines.
 
 A :class:`SearchFilter` (the user's filter) and the store's own lookups (a question's passages,
-heads, a natural key) become plain conditions on payload fields here. Qdrant Edge and
+heads, a natural key) become plain conditions on payload fields here. Every read excludes the
+passages of writes not committed yet (``semsearch.generations``): a reader never sees a question
+half-written, nor one whose write was cut by a crash. Qdrant Edge and
 qdrant-client describe the same filter with different classes; deciding *which* conditions are
 needed happens once, so the two backends cannot drift apart, and each backend only supplies a
 :class:`Spelling` for its classes.
@@ -35,13 +37,22 @@ class DateRange:
     bounds: tuple[tuple[str, str], ...]  # ("gte" | "lte" | "lt", ISO date)
 
 
-Condition = Match | MatchAny | DateRange
+@dataclass(frozen=True)
+class HasIds:
+    ids: tuple[str, ...]
+
+
+Condition = Match | MatchAny | DateRange | HasIds
 
 
 @dataclass(frozen=True)
 class Conditions:
     must: tuple[Condition, ...] = ()
     must_not: tuple[Condition, ...] = ()
+
+
+# In every reader's must_not: the points of a write not committed yet.
+UNCOMMITTED: Condition = Match(pl.WRITE_STATE, pl.PENDING)
 
 
 def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Conditions:
@@ -67,18 +78,12 @@ def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Con
     if flt.only_questions is not None:
         must.append(MatchAny(pl.QUESTION_ID, tuple(flt.only_questions)))
     must_not = (Match(pl.QUESTION_ID, flt.exclude_question),) if flt.exclude_question else ()
-    return Conditions(tuple(must), must_not)
+    return Conditions(tuple(must), (*must_not, UNCOMMITTED))
 
 
-def question_conditions(
-    question_id: str, keep_hash: str | None = None, keep_head: bool = False
-) -> Conditions:
-    """A question's passages, except those written with content hash ``keep_hash`` and, with
-    ``keep_head``, except its first passage."""
-    must_not = ((Match(pl.CONTENT_HASH, keep_hash),) if keep_hash else ()) + (
-        (Match(pl.POSITION, 0),) if keep_head else ()
-    )
-    return Conditions((Match(pl.QUESTION_ID, question_id),), must_not)
+def question_conditions(question_id: str) -> Conditions:
+    """A question's passages (committed)."""
+    return Conditions((Match(pl.QUESTION_ID, question_id),), (UNCOMMITTED,))
 
 
 def heads_conditions(question_ids: Sequence[str] | None, flt: SearchFilter | None = None) -> Conditions:
@@ -91,7 +96,34 @@ def heads_conditions(question_ids: Sequence[str] | None, flt: SearchFilter | Non
 
 
 def natural_key_conditions(key: str) -> Conditions:
-    return Conditions((Match(pl.NATURAL_KEY, key), Match(pl.POSITION, 0)))
+    return Conditions((Match(pl.NATURAL_KEY, key), Match(pl.POSITION, 0)), (UNCOMMITTED,))
+
+
+# -- the writer's conditions (semsearch.generations): they see every generation ---------------------
+def every_point_of(question_ids: Sequence[str]) -> Conditions:
+    """Every point of these questions: committed, pending, of any generation."""
+    return Conditions((MatchAny(pl.QUESTION_ID, tuple(question_ids)),))
+
+
+def generation_of(question_ids: Sequence[str], generation: int) -> Conditions:
+    """The points of one generation of these questions."""
+    return Conditions((MatchAny(pl.QUESTION_ID, tuple(question_ids)), Match(pl.GENERATION, generation)))
+
+
+def other_generations(question_ids: Sequence[str], generation: int) -> Conditions:
+    """The points of these questions that are not of ``generation`` (those written before
+    generations included: they have no generation field)."""
+    return Conditions((MatchAny(pl.QUESTION_ID, tuple(question_ids)),), (Match(pl.GENERATION, generation),))
+
+
+def these_points(point_ids: Sequence[str]) -> Conditions:
+    """These points, by id (``semsearch check --repair`` removes stray ones)."""
+    return Conditions((HasIds(tuple(point_ids)),))
+
+
+def uncommitted() -> Conditions:
+    """The points of every write not committed (yet, or ever: its writer died)."""
+    return Conditions((UNCOMMITTED,))
 
 
 F = TypeVar("F")
@@ -104,6 +136,7 @@ class Spelling(Generic[F]):
     match: Callable[[str, str | int], Any]
     match_any: Callable[[str, list[str]], Any]
     date_range: Callable[[str, dict[str, str]], Any]
+    has_id: Callable[[list[str]], Any]
     filter: Callable[[list[Any] | None, list[Any] | None], F]
 
 
@@ -113,6 +146,8 @@ def build(conditions: Conditions, spelling: Spelling[F]) -> F:
             return spelling.match(c.key, c.value)
         if isinstance(c, MatchAny):
             return spelling.match_any(c.key, list(c.values))
+        if isinstance(c, HasIds):
+            return spelling.has_id(list(c.ids))
         return spelling.date_range(c.key, dict(c.bounds))
 
     return spelling.filter(

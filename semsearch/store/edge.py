@@ -1,20 +1,21 @@
 """The embedded backend: Qdrant Edge, in-process, on a local folder (its layout, lock and meta
-file: ``semsearch.store.edge_folder``)."""
+file: ``semsearch.store.edge_folder``; what is checked before the engine opens it:
+``semsearch.store.edge_guard``; holding the folder and calling the engine:
+``semsearch.store.edge_holder``; how points and filters are spelled: ``semsearch.store.edge_models``).
+"""
 
 from __future__ import annotations
 
-import threading
+import math
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import qdrant_edge as qe
 
-from semsearch.errors import StoreUnavailableError
+from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
-from semsearch.sparse import Sparse
-from semsearch.store import edge_folder
+from semsearch.store import edge_folder, edge_guard
 from semsearch.store.base import (
     DENSE,
     QUESTION,
@@ -24,109 +25,32 @@ from semsearch.store.base import (
     PointData,
     Probe,
     StoredPoint,
+    check_unit,
 )
 from semsearch.store.conditions import (
-    Spelling,
+    Conditions,
     build,
-    build_optional,
     heads_conditions,
     natural_key_conditions,
     question_conditions,
-    search_conditions,
 )
-from semsearch.store.edge_folder import IndexLock, field_indexes, warm_fields
+from semsearch.store.edge_folder import field_indexes, warm_fields
+from semsearch.store.edge_holder import ShardHolder
+from semsearch.store.edge_models import ALL_VECTORS, EDGE, nearest, point_data, to_edge_filter, vectors_of
 
 _SCROLL_PAGE = 1000
+# Bytes a passage may take on disk, written twice (the log, then its segment): vectors, payload
+# (its text and its question's metadata), BM25 terms.
+_POINT_BYTES = 2 * 8192
 
 
-_EDGE: Spelling[qe.Filter] = Spelling(
-    match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
-    match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
-    date_range=lambda key, bounds: qe.FieldCondition(key=key, range=qe.RangeDateTime(**bounds)),
-    filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
-)
-
-
-def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
-    return build_optional(search_conditions(flt, heads_only), _EDGE)
-
-
-def _vectors(point: PointData) -> dict[str, Any]:
-    vectors: dict[str, Any] = {DENSE: point.vector, **point.extra}
-    if point.sparse is not None and point.sparse.indices:
-        vectors[QUESTION_BM25] = qe.SparseVector(point.sparse.indices, point.sparse.values)
-    return vectors
-
-
-def _nearest(probe: Probe) -> Any:
-    if probe.dense is not None:
-        return qe.Query.Nearest(list(probe.dense), using=probe.using)
-    assert probe.sparse is not None
-    return qe.Query.Nearest(qe.SparseVector(probe.sparse.indices, probe.sparse.values), using=probe.using)
-
-
-def _point_data(record: Any) -> PointData:
-    vectors = record.vector if isinstance(record.vector, dict) else {}
-    sparse = vectors.get(QUESTION_BM25)
-    return PointData(
-        str(record.id),
-        list(vectors.get(DENSE) or []),
-        dict(record.payload or {}),
-        Sparse(list(sparse.indices), list(sparse.values)) if sparse is not None else None,
-        {name: list(vectors[name]) for name in (QUESTION, QUESTION_MODEL) if vectors.get(name)},
-    )
-
-
-class EdgeStore:
+class EdgeStore(ShardHolder):
     kind = "edge"
-
-    def __init__(self, folder: Path, create: bool = True) -> None:
-        """``create=False`` (the commands that only read, ``serve``): a missing index is left
-        missing, nothing is written until the first write, and an index built meanwhile by
-        another process is opened on the next read."""
-        self.folder = folder
-        self.location = str(folder)
-        self._shard: qe.EdgeShard | None = None
-        self._lock = IndexLock(folder)
-        self._held = False
-        self._opening = threading.Lock()  # two first requests must not open it twice
-        if create or edge_folder.has_shard(folder):
-            self._open()
-
-    def _open(self) -> None:
-        """Create the folder, take the lock, load the shard when there is one."""
-        with self._opening:
-            if self._held:
-                return
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreUnavailableError(
-                    f"cannot create the index folder {self.folder}: {exc.strerror}"
-                ) from exc
-            self._lock.acquire()
-            self._held = True
-            if edge_folder.has_shard(self.folder):
-                try:
-                    self._shard = qe.EdgeShard.load(str(self.folder / "shard"))
-                except Exception as exc:
-                    self._release()
-                    raise StoreUnavailableError(f"cannot open the index in {self.folder}: {exc}") from exc
-
-    def _release(self) -> None:
-        self._lock.release()
-        self._held = False
-
-    @property
-    def _ready(self) -> qe.EdgeShard | None:
-        """The shard for a read: None while there is no index (opened once another process made one)."""
-        if self._shard is None and not self._held and edge_folder.has_shard(self.folder):
-            self._open()
-        return self._shard
+    exclusive = True  # the folder's lock: no other process writes while this one holds it
 
     # -- metadata -------------------------------------------------------------------------
     def read_meta(self) -> dict[str, Any] | None:
-        return edge_folder.read_meta(self.folder)
+        return edge_folder.read_meta(self.root)
 
     def write_meta(self, meta: dict[str, Any]) -> None:
         self._open()
@@ -136,7 +60,9 @@ class EdgeStore:
     def ensure_collection(self, layout: Layout) -> None:
         self._open()
         if self._shard is not None:
+            self._add_field_indexes()
             return
+        edge_guard.ensure_free(self.folder, edge_guard.create_needs(self.folder), "create the index")
         sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
         if layout.question_dimension:
             sizes[QUESTION_MODEL] = layout.question_dimension
@@ -147,69 +73,75 @@ class EdgeStore:
             },
             sparse_vectors={QUESTION_BM25: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
-        shard = qe.EdgeShard.create(str(self.folder / "shard"), config)
-        for field, params in field_indexes():
-            shard.update(qe.UpdateOperation.create_field_index(field, params))
+        shard = self._engine(
+            "create the index", lambda: qe.EdgeShard.create(str(self.folder / "shard"), config)
+        )
         self._shard = shard
+        self._add_field_indexes()
 
-    @property
-    def shard(self) -> qe.EdgeShard:
-        if self._ready is None:
-            raise StoreUnavailableError(f"the index in {self.folder} is empty: run 'semsearch index' first")
-        assert self._shard is not None
-        return self._shard
+    def _add_field_indexes(self) -> None:
+        """The payload indexes this version filters on, added to an index made before them."""
+        indexed = self._engine("read the index's settings", lambda: self.shard.info().payload_schema)
+        for field, params in field_indexes():
+            if field not in indexed:
+                self._update("index a payload field", qe.UpdateOperation.create_field_index(field, params))
+
+    def _update(self, what: str, operation: qe.UpdateOperation) -> None:
+        self._engine(what, lambda: self.shard.update(operation))
 
     def upsert(self, points: Sequence[PointData]) -> None:
         if points:
-            self.shard.update(
-                qe.UpdateOperation.upsert_points([qe.Point(p.id, _vectors(p), p.payload) for p in points])
+            floats = sum(len(p.vector) + sum(len(v) for v in p.extra.values()) for p in points)
+            needed = len(points) * _POINT_BYTES + 8 * floats + edge_guard.MARGIN
+            edge_guard.ensure_free(self.folder, needed, f"write {len(points)} passages")
+            operation = qe.UpdateOperation.upsert_points(
+                [qe.Point(p.id, vectors_of(p), p.payload) for p in points]
             )
+            self._update("write passages", operation)
 
-    def delete_question(
-        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
-    ) -> None:
-        flt = build(question_conditions(question_id, keep_hash, keep_head), _EDGE)
-        self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+    def delete(self, where: Conditions) -> None:
+        self._update("delete passages", qe.UpdateOperation.delete_points_by_filter(build(where, EDGE)))
+
+    def set_payload(self, where: Conditions, values: dict[str, Any]) -> None:
+        self._update("mark passages", qe.UpdateOperation.set_payload_by_filter(build(where, EDGE), values))
 
     def optimize(self) -> None:
         if self._shard is not None:
             self._upgrade_field_indexes()
-            self._shard.optimize()
-            self._shard.flush()
+            # The optimiser rewrites segments beside the old ones before it drops them.
+            used = sum(p.stat().st_blocks * 512 for p in (self.folder / "shard").rglob("*") if p.is_file())
+            doing = "optimise the index (what was written is kept; searches are slower until then)"
+            edge_guard.ensure_free(self.folder, used + edge_guard.MARGIN, doing)
+            self._engine("optimise the index", self.shard.optimize)
+            self._engine("save the index", self.shard.flush)
 
     def _upgrade_field_indexes(self) -> None:
         """Indexes made before the field indexes were cold are rebuilt so (a fraction of a second
         at 400,000 passages). Field indexes only speed filters up: a crash half-way loses none."""
-        indexed = self.shard.info().payload_schema
+        indexed = self._engine("read the index's settings", lambda: self.shard.info().payload_schema)
         warm = warm_fields(self.folder / "shard")
         for field, params in field_indexes():
             if field in indexed and field in warm:
-                self.shard.update(qe.UpdateOperation.delete_field_index(field))
-                self.shard.update(qe.UpdateOperation.create_field_index(field, params))
-
-    def close(self) -> None:
-        if self._shard is not None:
-            self._shard.flush()
-            self._shard.close()
-            self._shard = None
-        self._release()
+                self._update("index a payload field", qe.UpdateOperation.delete_field_index(field))
+                self._update("index a payload field", qe.UpdateOperation.create_field_index(field, params))
 
     # -- reading --------------------------------------------------------------------------
-    def _scroll(self, flt: qe.Filter, with_vectors: bool = False) -> list[StoredPoint]:
+    def _scroll(
+        self, flt: qe.Filter | None, with_vectors: bool = False, fields: Any = True
+    ) -> list[StoredPoint]:
         found: list[StoredPoint] = []
         offset: Any = None
         while True:
-            records, offset = self.shard.scroll(
-                qe.ScrollRequest(
-                    offset=offset,
-                    limit=_SCROLL_PAGE,
-                    filter=flt,
-                    with_payload=True,
-                    with_vector=with_vectors,
-                )
+            request = qe.ScrollRequest(
+                offset=offset,
+                limit=_SCROLL_PAGE,
+                filter=flt,
+                with_payload=fields,
+                with_vector=ALL_VECTORS if with_vectors else False,
             )
+            records, offset = self._engine("read passages", lambda r=request: self.shard.scroll(r))  # type: ignore[misc]
             for r in records:
-                data = _point_data(r)
+                data = point_data(r)
                 found.append(
                     StoredPoint(data.id, data.payload, vector=data.vector or None, vectors=data.extra)
                 )
@@ -221,7 +153,7 @@ class EdgeStore:
     ) -> dict[str, dict[str, Any]]:
         if self._ready is None or question_ids is not None and not question_ids:
             return {}
-        where = build(heads_conditions(question_ids, flt), _EDGE)
+        where = build(heads_conditions(question_ids, flt), EDGE)
         return {question_id_of(p.payload): p.payload for p in self._scroll(where)}
 
     def head_vectors(self, name: str) -> dict[str, list[float]]:
@@ -233,11 +165,11 @@ class EdgeStore:
             request = qe.ScrollRequest(
                 offset=offset,
                 limit=_SCROLL_PAGE,
-                filter=build(heads_conditions(None), _EDGE),
+                filter=build(heads_conditions(None), EDGE),
                 with_payload=list(QUESTION_FIELDS),
                 with_vector=[name],
             )
-            records, offset = self.shard.scroll(request)
+            records, offset = self._engine("read passages", lambda r=request: self.shard.scroll(r))  # type: ignore[misc]
             for r in records:
                 vector = r.vector.get(name) if isinstance(r.vector, dict) else None
                 if vector and r.payload:
@@ -245,14 +177,26 @@ class EdgeStore:
             if offset is None:
                 return found
 
+    def scan(self, where: Conditions, fields: Sequence[str]) -> list[StoredPoint]:
+        if self._ready is None:
+            return []
+        return self._scroll(build(where, EDGE), fields=list(fields) or False)
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        if self._ready is None or not point_ids:
+            return []
+        records = self._engine(
+            "read passages", lambda: self.shard.retrieve(list(point_ids), True, ALL_VECTORS)
+        )
+        return [point_data(r) for r in records]
+
     def find_natural_key(self, key: str) -> str | None:
         if self._ready is None:
             return None
-        records, _ = self.shard.scroll(
-            qe.ScrollRequest(
-                limit=1, filter=build(natural_key_conditions(key), _EDGE), with_payload=list(QUESTION_FIELDS)
-            )
+        request = qe.ScrollRequest(
+            limit=1, filter=build(natural_key_conditions(key), EDGE), with_payload=list(QUESTION_FIELDS)
         )
+        records, _ = self._engine("look up a question", lambda: self.shard.scroll(request))
         return question_id_of(records[0].payload) if records and records[0].payload else None
 
     def search(
@@ -262,15 +206,20 @@ class EdgeStore:
             return []
         payload: bool | list[str] = list(fields) if fields is not None else True
         request = qe.QueryRequest(
-            limit=limit, query=_nearest(probe), filter=to_edge_filter(flt), with_payload=payload
+            limit=limit, query=nearest(probe), filter=to_edge_filter(flt), with_payload=payload
         )
-        hits = self.shard.query(request)
+        hits = self._engine("search", lambda: self.shard.query(request))
+        if probe.dense is not None and any(not math.isfinite(h.score) or h.score > 1.001 for h in hits):
+            # A cosine above 1: a vector read back from a garbled file, not what was written.
+            raise IndexDamagedError(f"the index {self.folder} returned impossible similarities")
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if self._ready is None or not point_ids:
             return {}
-        records = self.shard.retrieve(list(point_ids), True, False)
+        records = self._engine("read passages", lambda: self.shard.retrieve(list(point_ids), True, [DENSE]))
+        for r in records:
+            check_unit(str(r.id), r.vector.get(DENSE) if isinstance(r.vector, dict) else None)  # type: ignore[arg-type]
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
@@ -278,20 +227,20 @@ class EdgeStore:
             return
         offset: Any = None
         while True:
-            request = qe.ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=True)
-            records, offset = self.shard.scroll(request)
-            page = [_point_data(r) for r in records]
-            yield page
+            request = qe.ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=ALL_VECTORS)
+            records, offset = self._engine("read passages", lambda r=request: self.shard.scroll(r))  # type: ignore[misc]
+            yield [point_data(r) for r in records]
             if offset is None:
                 return
 
     def question_points(self, question_id: str, with_vectors: bool = False) -> list[StoredPoint]:
         if self._ready is None:
             return []
-        points = self._scroll(build(question_conditions(question_id), _EDGE), with_vectors)
+        points = self._scroll(build(question_conditions(question_id), EDGE), with_vectors)
         return sorted(points, key=lambda p: position_of(p.payload))
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
         if self._ready is None:
             return 0
-        return int(self.shard.count(qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)))
+        request = qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)
+        return int(self._engine("count passages", lambda: self.shard.count(request)))

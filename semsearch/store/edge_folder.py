@@ -12,6 +12,8 @@ import fcntl
 import json
 import os
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,20 +33,33 @@ class IndexLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"cannot lock the index {self.path.parent}: {exc.strerror or type(exc).__name__}"
+            ) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = " ".join(handle.read().split()) or "another process"
             handle.close()
+            what = (
+                "search it through that server's API (GET /search) and send questions with "
+                "POST /questions, or stop the server"
+                if "serve" in holder
+                else "wait for it to finish or stop it"
+            )
             raise IndexLockedError(
-                f"the index {self.path.parent} is in use by {holder}; stop it, or send questions "
-                "through its API (POST /questions), or use a Qdrant server (SEMSEARCH_QDRANT_URL)"
+                f"the index {self.path.parent} is in use by {holder}; {what}; to share one index "
+                "between processes, use a Qdrant server (SEMSEARCH_QDRANT_URL)"
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"process {os.getpid()}")
+        # Named with its command, so that a second process can say what holds the index.
+        command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:2]))
+        handle.write(f"process {os.getpid()} ({command})" if command else f"process {os.getpid()}")
         handle.flush()
         self._handle = handle
 
@@ -55,8 +70,10 @@ class IndexLock:
 
 
 def has_shard(folder: Path) -> bool:
-    """Whether the folder holds an engine shard (an index was created there)."""
-    return (folder / "shard" / "edge_config.json").exists()
+    """Whether the folder holds an engine shard (an index was created there), even a damaged one
+    (its segments without their configuration: opening it then says the index is damaged)."""
+    shard = folder / "shard"
+    return (shard / "edge_config.json").exists() or any(p.is_dir() for p in (shard / "segments").glob("*"))
 
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
@@ -68,6 +85,59 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError) as exc:
         raise StoreUnavailableError(f"{path} is unreadable: {exc}") from exc
     return data if isinstance(data, dict) else None
+
+
+def writable(folder: Path) -> bool:
+    """Whether this process may write in the folder (False on a read-only file system)."""
+    return os.access(folder, os.W_OK)
+
+
+def private_copy(folder: Path) -> Path:
+    """A copy of a read-only index in a temporary folder, for reading: the engine opens an index
+    only for writing (its log, its mapped files). The caller removes it (:func:`remove_copy`)."""
+    from semsearch.store.edge_guard import MARGIN, ensure_free
+
+    size = sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+    scratch = Path(tempfile.mkdtemp(prefix="semsearch-readonly-"))
+    try:
+        ensure_free(scratch, size + MARGIN, f"read the read-only index {folder} from a copy")
+        if (folder / "shard").is_dir():
+            shutil.copytree(folder / "shard", scratch / "shard", copy_function=_sparse_copy)
+        if (folder / META_FILE).is_file():
+            shutil.copy2(folder / META_FILE, scratch / META_FILE)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return scratch
+
+
+def _sparse_copy(source: str, target: str) -> None:
+    """Copy a file's data, leaving its holes holes: the engine's files are mostly unallocated
+    (a new index is 2 MB on disk and 230 MB in apparent size)."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        size = os.fstat(src.fileno()).st_size
+        dst.truncate(size)
+        offset = 0
+        while offset < size:
+            try:
+                start = os.lseek(src.fileno(), offset, os.SEEK_DATA)
+            except OSError:  # no data after offset
+                break
+            end = os.lseek(src.fileno(), start, os.SEEK_HOLE)
+            src.seek(start)
+            dst.seek(start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = src.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                remaining -= len(chunk)
+            offset = end
+
+
+def remove_copy(copy: Path) -> None:
+    shutil.rmtree(copy, ignore_errors=True)
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:

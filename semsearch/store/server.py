@@ -24,11 +24,12 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.settings import Settings
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, Layout, PointData, Probe, StoredPoint
+from semsearch.store.base import DENSE, Layout, PointData, Probe, StoredPoint, check_unit
 from semsearch.store.server_calls import Missing, attempt
 from semsearch.store.server_models import (
     PAYLOAD_SCHEMA,
     SPARSE_VECTORS,
+    dense_of,
     filter_of,
     nearest,
     point_data,
@@ -46,6 +47,9 @@ _NO_PAGE: tuple[list[m.Record], Any] = ([], None)
 
 class ServerStore:
     kind = "server"
+    # Several processes may write one collection: an unfinished write found there may be one in
+    # progress (semsearch.generations rolls such a write back only once it is old).
+    exclusive = False
 
     def __init__(self, settings: Settings) -> None:
         self.url = str(settings.qdrant_url).rstrip("/")
@@ -170,12 +174,14 @@ class ServerStore:
             ]
             self._write("write points", partial(self.client.upsert, self.collection, batch, wait=True))
 
-    def delete_question(
-        self, question_id: str, keep_hash: str | None = None, keep_head: bool = False
-    ) -> None:
-        conditions = cond.question_conditions(question_id, keep_hash, keep_head)
-        selector = m.FilterSelector(filter=filter_of(conditions))
+    def delete(self, where: cond.Conditions) -> None:
+        selector = m.FilterSelector(filter=filter_of(where))
         self._write("delete points", partial(self.client.delete, self.collection, selector, wait=True))
+
+    def set_payload(self, where: cond.Conditions, values: dict[str, Any]) -> None:
+        selector = m.FilterSelector(filter=filter_of(where))
+        update = partial(self.client.set_payload, self.collection, values, selector, wait=True)
+        self._write("mark points", update)
 
     def optimize(self) -> None:
         """Nothing to do: the server's optimizers run in the background."""
@@ -190,28 +196,37 @@ class ServerStore:
         self._pending_meta = None
 
     # -- reading --------------------------------------------------------------------------
-    def _scroll(
-        self, flt: m.Filter | None, with_vectors: bool = False, page: int = _SCROLL_PAGE
-    ) -> Iterator[list[StoredPoint]]:
+    def _pages(
+        self,
+        flt: m.Filter | None,
+        vectors: bool | list[str],
+        fields: bool | list[str],
+        batch: int = _SCROLL_PAGE,
+    ) -> Iterator[list[PointData]]:
         offset: Any = None
         while True:
             read = partial(
-                self.client.scroll, self.collection, flt, page, offset=offset, with_vectors=with_vectors
+                self.client.scroll,
+                self.collection,
+                flt,
+                batch,
+                offset=offset,
+                with_payload=fields,
+                with_vectors=vectors,
             )
-            records, offset = self._read("read points", read, _NO_PAGE)
-            yield [_stored(point_data(r)) for r in records]
-            if offset is None:
-                return
-
-    def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
-        """Every point with its vectors, a page at a time (to copy this collection elsewhere)."""
-        offset: Any = None
-        while True:
-            read = partial(self.client.scroll, self.collection, None, batch, offset=offset, with_vectors=True)
             records, offset = self._read("read points", read, _NO_PAGE)
             yield [point_data(r) for r in records]
             if offset is None:
                 return
+
+    def _scroll(
+        self, flt: m.Filter | None, with_vectors: bool = False, fields: bool | list[str] = True
+    ) -> Iterator[list[StoredPoint]]:
+        return ([_stored(d) for d in page] for page in self._pages(flt, with_vectors, fields))
+
+    def points(self, batch: int = _SCROLL_PAGE) -> Iterator[list[PointData]]:
+        """Every point with its vectors, a page at a time (to copy this collection elsewhere)."""
+        return self._pages(None, True, True, batch)
 
     def heads(
         self, question_ids: Sequence[str] | None, flt: SearchFilter | None = None
@@ -222,26 +237,21 @@ class ServerStore:
         return {question_id_of(p.payload): p.payload for page in pages for p in page}
 
     def head_vectors(self, name: str) -> dict[str, list[float]]:
-        found: dict[str, list[float]] = {}
-        offset: Any = None
         heads = filter_of(cond.heads_conditions(None))
-        while True:
-            read = partial(
-                self.client.scroll,
-                self.collection,
-                heads,
-                _SCROLL_PAGE,
-                offset=offset,
-                with_payload=list(QUESTION_FIELDS),
-                with_vectors=[name],
-            )
-            records, offset = self._read("read points", read, _NO_PAGE)
-            for r in records:
-                vector = r.vector.get(name) if isinstance(r.vector, dict) else None
-                if isinstance(vector, list) and r.payload:
-                    found[question_id_of(r.payload)] = [float(x) for x in vector]  # type: ignore[arg-type]
-            if offset is None:
-                return found
+        pages = self._pages(heads, [name], list(QUESTION_FIELDS))
+        return {question_id_of(d.payload): d.extra[name] for page in pages for d in page if name in d.extra}
+
+    def scan(self, where: cond.Conditions, fields: Sequence[str]) -> list[StoredPoint]:
+        return [p for page in self._scroll(filter_of(where), fields=list(fields) or False) for p in page]
+
+    def _retrieve(self, point_ids: Sequence[str], vectors: bool | list[str]) -> list[m.Record]:
+        read = partial(
+            self.client.retrieve, self.collection, list(point_ids), with_payload=True, with_vectors=vectors
+        )
+        return self._read("read points", read, []) if point_ids else []
+
+    def read_points(self, point_ids: Sequence[str]) -> list[PointData]:
+        return [point_data(r) for r in self._retrieve(point_ids, True)]
 
     def find_natural_key(self, key: str) -> str | None:
         flt = filter_of(cond.natural_key_conditions(key))
@@ -252,11 +262,9 @@ class ServerStore:
         return question_id_of(records[0].payload) if records and records[0].payload else None
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        if not point_ids:
-            return {}
-        read = partial(self.client.retrieve, self.collection, list(point_ids), with_payload=True)
-        none: list[m.Record] = []
-        records = self._read("read points", read, none)
+        records = self._retrieve(point_ids, [DENSE])
+        for r in records:
+            check_unit(str(r.id), dense_of(r.vector))
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def search(

@@ -36,6 +36,7 @@ _SERVER: cond.Spelling[m.Filter] = cond.Spelling(
     match=lambda key, value: m.FieldCondition(key=key, match=m.MatchValue(value=value)),
     match_any=lambda key, values: m.FieldCondition(key=key, match=m.MatchAny(any=values)),
     date_range=lambda key, bounds: m.FieldCondition(key=key, range=m.DatetimeRange(**bounds)),  # type: ignore[arg-type]
+    has_id=lambda ids: m.HasIdCondition(has_id=ids),  # type: ignore[arg-type]
     filter=lambda must, must_not: m.Filter(must=must, must_not=must_not),
 )
 
@@ -73,3 +74,7 @@ def nearest(probe: Probe) -> Any:
         return list(probe.dense)
     assert probe.sparse is not None
     return m.SparseVector(indices=probe.sparse.indices, values=probe.sparse.values)
+
+
+def dense_of(vectors: Any) -> list[float] | None:
+    return vectors.get(DENSE) if isinstance(vectors, dict) else None

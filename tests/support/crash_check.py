@@ -4,7 +4,6 @@ exactly the passages of its current record (none stale, no duplicate), the model
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ def _check_passages(qid: str, record: Record, payloads: list[dict[str, Any]]) ->
     return []
 
 
-# What each kind of problem says, and the one a known bug leaves (see ``known_stale_bug``).
+# What each kind of problem says.
 _KINDS = (
     ("stale", "versions (stale ones left)"),
     ("show differs", "'show' differs"),
@@ -99,12 +98,3 @@ _KINDS = (
 
 def kind_of(problem: str) -> str:
     return next((kind for kind, marker in _KINDS if marker in problem), "other")
-
-
-def known_stale_bug(problems: Sequence[str]) -> bool:
-    """True when every problem is what the known crash window of ``semsearch.writing.Writer._write`` leaves:
-    a killed run had written a changed question's new passages but not yet deleted its old ones,
-    and the re-run, seeing the new hash on the question's head, counts it unchanged. Remove this
-    tolerance once that is fixed."""
-    kinds = {kind_of(p) for p in problems if not p.startswith("…")}
-    return "stale" in kinds and kinds <= {"stale", "show differs", "passage count"}

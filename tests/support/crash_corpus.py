@@ -144,6 +144,8 @@ class Corpus:
         self.page_share = page_share
         self.records: dict[int, Record] = {}
         self._dirty: set[str] = set()
+        # Texts of version 0 and 1 of every record, for a soak that switches between two versions.
+        self._versions: dict[int, tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]] = {}
 
     def add(self, count: int) -> list[Record]:
         added = []
@@ -178,6 +180,22 @@ class Corpus:
             _text(self.rng, record)
             self._dirty.add(record.file)
         return changed
+
+    def make_versions(self) -> None:
+        """Give every record a second version beside its current one: other texts, often another
+        number of paragraphs, an answer added or withdrawn (same ids)."""
+        for record in sorted(self.records.values(), key=lambda r: r.key):
+            first = (record.question, record.answer)
+            _text(self.rng, record)
+            self._versions[record.key] = (first, (record.question, record.answer))
+            record.question, record.answer = first
+
+    def show(self, version: int) -> None:
+        """Make every record version 0 or 1 (:meth:`make_versions`); :meth:`write` writes it."""
+        for record in self.records.values():
+            record.question, record.answer = self._versions[record.key][version]
+            record.version = version
+            self._dirty.add(record.file)
 
     def write(self) -> None:
         """Write the files that changed since the last write (atomically: rename over the old one)."""

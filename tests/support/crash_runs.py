@@ -3,6 +3,7 @@ delay, and replayed in-process to time its stages (where a kill lands)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -71,6 +72,25 @@ def run_index(
         # The signal can arrive as the run exits on its own: then it finished, it was not killed.
         killed = killed and returncode == -sig
         return Run(seconds, returncode, killed, out.read().decode(), err.read().decode())
+
+
+def cli_check(index: Path, model: str) -> list[str]:
+    """What ``semsearch check`` finds wrong in the index (empty: it says the index is exact)."""
+    proc = subprocess.run(
+        [str(SEMSEARCH), "check", "--json", "--index", str(index)],
+        env=cli_env(model),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    try:
+        report = json.loads(proc.stdout.splitlines()[-1])
+    except (IndexError, ValueError):
+        return [f"semsearch check exited {proc.returncode}: {proc.stderr.strip()[-300:]}"]
+    problems = [f"semsearch check: {p['question_id']}: {p['problem']}" for p in report["problems"]]
+    if proc.returncode != 0 and not problems:
+        problems.append(f"semsearch check exited {proc.returncode}")
+    return problems
 
 
 def startup_seconds(index: Path, folder: Path, model: str) -> float:

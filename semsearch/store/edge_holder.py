@@ -1,0 +1,129 @@
+"""An embedded index folder held by this process: its lock, its shard, and a private copy of a
+read-only one; every engine call made through :meth:`ShardHolder._engine`, so that whatever the
+engine says about its files (a garbled page, a truncated vector file, a full disk) reaches the
+user as one line. :class:`semsearch.store.edge.EdgeStore` reads and writes through it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import qdrant_edge as qe
+
+from semsearch.errors import DiskSpaceError, IndexDamagedError, StoreUnavailableError
+from semsearch.store import edge_folder, edge_guard
+from semsearch.store.edge_folder import IndexLock
+
+T = TypeVar("T")
+
+
+class ShardHolder:
+    def __init__(self, folder: Path, create: bool = True) -> None:
+        """``create=False`` (the commands that only read, ``serve``): a missing index is left
+        missing, nothing is written until the first write, and an index built meanwhile by
+        another process is opened on the next read; a folder this process cannot write (a
+        read-only file system) is then read from a private copy, as the engine cannot open it."""
+        self.folder = folder
+        self.location = str(folder)
+        self._shard: qe.EdgeShard | None = None
+        self._lock: IndexLock | None = None
+        self._copy: Path | None = None
+        self._opening = threading.Lock()  # two first requests must not open it twice
+        if not create and folder.is_dir() and not edge_folder.writable(folder):
+            self._copy = edge_folder.private_copy(folder)
+            self._guarded(self._load)
+        elif create or edge_folder.has_shard(folder):
+            self._open()
+
+    @property
+    def root(self) -> Path:
+        """Where the engine's files are: the folder, or the private copy of a read-only one."""
+        return self._copy or self.folder
+
+    @property
+    def _held(self) -> bool:
+        return self._lock is not None or self._copy is not None
+
+    def _open(self) -> None:
+        """Create the folder, take the lock, load the shard when there is one."""
+        with self._opening:
+            if self._held:
+                return
+            self._create_folder()
+            self._guarded(self._load)
+
+    def _guarded(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except BaseException:
+            self._release()
+            raise
+
+    def _create_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"cannot create the index folder {self.folder}: {exc.strerror}"
+            ) from exc
+        if not edge_folder.writable(self.folder):
+            raise StoreUnavailableError(
+                f"the index folder {self.folder} is read-only: it can be searched, not written"
+            )
+        lock = IndexLock(self.folder)
+        lock.acquire()
+        self._lock = lock
+
+    def _load(self) -> None:
+        edge_guard.check_shard_files(self.root)
+        shard_path = self.root / "shard"
+        if (shard_path / "edge_config.json").exists():
+            edge_guard.ensure_free(self.root, edge_guard.open_needs(self.root), "open the index")
+            self._shard = self._engine("open the index", lambda: qe.EdgeShard.load(str(shard_path)))
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if self._copy is not None:
+            edge_folder.remove_copy(self._copy)
+            self._copy = None
+
+    @property
+    def _ready(self) -> qe.EdgeShard | None:
+        """The shard for a read: None while there is no index (opened once another process made one)."""
+        if self._shard is None and not self._held and edge_folder.has_shard(self.folder):
+            self._open()
+        return self._shard
+
+    def _engine(self, what: str, call: Callable[[], T]) -> T:
+        """One engine call; its failure becomes one line saying what could not be done and why."""
+        try:
+            return call()
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+            if "No space left" in detail:
+                raise DiskSpaceError(
+                    f"the disk of the index {self.folder} is full (while trying to {what}): free some space"
+                ) from None
+            if "Read-only file system" in detail:
+                raise StoreUnavailableError(f"the index folder {self.folder} is read-only") from None
+            raise IndexDamagedError(f"cannot {what} in the index {self.folder}: {detail}") from None
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        if self._ready is None:
+            raise StoreUnavailableError(f"the index in {self.folder} is empty: run 'semsearch index' first")
+        assert self._shard is not None
+        return self._shard
+
+    def close(self) -> None:
+        try:
+            if self._shard is not None:
+                shard, self._shard = self._shard, None
+                self._engine("save the index", shard.flush)
+                shard.close()
+        finally:
+            self._release()

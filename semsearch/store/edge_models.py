@@ -1,0 +1,55 @@
+"""How the embedded backend's points, probes and filters are spelled in Qdrant Edge's classes
+(the counterpart of ``semsearch.store.server_models``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qdrant_edge as qe
+
+from semsearch.filters import SearchFilter
+from semsearch.sparse import Sparse
+from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, PointData, Probe
+from semsearch.store.conditions import Spelling, build_optional, search_conditions
+
+EDGE: Spelling[qe.Filter] = Spelling(
+    match=lambda key, value: qe.FieldCondition(key=key, match=qe.MatchValue(value)),
+    match_any=lambda key, values: qe.FieldCondition(key=key, match=qe.MatchAny(values)),
+    date_range=lambda key, bounds: qe.FieldCondition(key=key, range=qe.RangeDateTime(**bounds)),
+    has_id=lambda ids: qe.HasIdCondition(set(ids)),
+    filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
+)
+
+# Every vector a point may carry: a passage its dense one; a question's head the question-level
+# ones besides.
+ALL_VECTORS = [DENSE, QUESTION, QUESTION_MODEL, QUESTION_BM25]
+
+
+def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
+    return build_optional(search_conditions(flt, heads_only), EDGE)
+
+
+def vectors_of(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {DENSE: point.vector, **point.extra}
+    if point.sparse is not None and point.sparse.indices:
+        vectors[QUESTION_BM25] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
+
+
+def nearest(probe: Probe) -> Any:
+    if probe.dense is not None:
+        return qe.Query.Nearest(list(probe.dense), using=probe.using)
+    assert probe.sparse is not None
+    return qe.Query.Nearest(qe.SparseVector(probe.sparse.indices, probe.sparse.values), using=probe.using)
+
+
+def point_data(record: Any) -> PointData:
+    vectors = record.vector if isinstance(record.vector, dict) else {}
+    sparse = vectors.get(QUESTION_BM25)
+    return PointData(
+        str(record.id),
+        list(vectors.get(DENSE) or []),
+        dict(record.payload or {}),
+        Sparse(list(sparse.indices), list(sparse.values)) if sparse is not None else None,
+        {name: list(vectors[name]) for name in (QUESTION, QUESTION_MODEL) if vectors.get(name)},
+    )
