@@ -106,6 +106,13 @@ def test_search_and_related_as_csv_and_jsonl(client: TestClient) -> None:
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="semsearch-primes-renovation.csv"'
     assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM spreadsheets need
+    # A name in another script cannot go in a Latin-1 header as it is (this answered 500).
+    other = client.get("/search", params={"q": "Енергетика primes", "format": "csv"})
+    assert other.status_code == 200, other.text
+    assert other.headers["content-disposition"] == (
+        'attachment; filename="semsearch-primes.csv"; '
+        "filename*=UTF-8''semsearch-%D0%B5%D0%BD%D0%B5%D1%80%D0%B3%D0%B5%D1%82%D0%B8%D0%BA%D0%B0-primes.csv"
+    )
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert len(rows) == 4 and len({r["id"] for r in rows}) == 4 and rows[0]["passages"]
     lines = client.get("/questions/pw-1/related", params={"limit": 3, "format": "jsonl"}).text.splitlines()
