@@ -92,6 +92,8 @@ def _copy(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".lock"))
 
 
+# In the slow tier: a write killed at each of its engine calls in turn (about 10 s each).
+@pytest.mark.slow
 def test_a_crash_then_a_run_with_the_other_version_leaves_no_blend(
     tmp_path: Path, make_question: MakeQ
 ) -> None:
@@ -133,6 +135,8 @@ def test_a_crash_then_the_same_version_finishes_it(tmp_path: Path, make_question
         assert_exact(settings, b)
 
 
+# In the slow tier: a write killed at each of its engine calls in turn (about 10 s each).
+@pytest.mark.slow
 def test_a_killed_post_leaves_no_ghost_question(tmp_path: Path, make_question: MakeQ) -> None:
     """Item 2: the questions of a write killed at any engine call are either whole or not there:
     never searchable without a head, fetched, undeletable or uncounted; the next write keeps
