@@ -71,29 +71,30 @@ def soak_versions(
     if first.returncode:
         report.failures.append(f"first run exited {first.returncode}: {first.stderr[-300:]}")
         return report
-    # How long a run that rewrites every question takes (kills fall anywhere in it): a first
-    # estimate from the first run, then the longest re-run seen (a switch also deletes the old
-    # versions, and the optimiser then compacts them: longer than a first run).
-    whole = offset + first.seconds
+    # How long a run that rewrites every question takes (kills fall anywhere in it): the upper
+    # quartile of the whole runs seen so far. Not the longest: one slow run (the optimiser
+    # compacting deleted versions) would put most later kills after the run's end.
+    durations = [offset + first.seconds]
     shown = 0
     while report.kills < kills and report.cycles < 3 * kills:
         report.cycles += 1
         before, shown = shown, 1 - shown
         corpus.show(shown)
         corpus.write()
-        delay = rng.uniform(0.05, 1.0) * whole
+        ordered = sorted(durations)
+        delay = rng.uniform(0.05, 1.0) * ordered[(3 * len(ordered)) // 4]
         run = run_index(index, corpus.folder, model, kill_after=delay)
         report.kills += run.killed
         if run.killed:
             report.delays.append(delay)
         else:
-            whole = max(whole, run.seconds)
+            durations.append(run.seconds)
         shown = rng.choice([0, 1])
         report.back_to_before += shown == before
         corpus.show(shown)
         corpus.write()
         rerun = run_index(index, corpus.folder, model)
-        whole = max(whole, rerun.seconds)
+        durations.append(rerun.seconds)
         report.runs.append(rerun.seconds)
         problems = [f"re-run exited {rerun.returncode}: {rerun.stderr[-300:]}"] if rerun.returncode else []
         problems += check_index(index, corpus, model) + cli_check(index, model)
