@@ -30,11 +30,11 @@ Every error is `{"detail": "<one line>"}`."""
 
 
 def open_service(settings: Settings, warm: bool = True) -> SearchService:
-    """Open the store, refuse an index built with another model, and (``warm``) load the model
-    now when there is an index to search, so that the first request is not the slow one."""
+    """Open the store, refuse an index built with another model, and (``warm``) load the models
+    now, while the store opens, so that the first request is not the slow one."""
     # Nothing is created for an index that does not exist yet: it is made by the first write, or
     # by 'semsearch index' in the meantime (read once it is there).
-    service = SearchService.open(settings, create=False)
+    service = SearchService.open(settings, load_model=warm, create=False)
     try:
         service.check_model()
         if warm and service.store.read_meta() is not None:

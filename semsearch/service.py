@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypedDict
 
 import numpy as np
@@ -22,8 +21,8 @@ from semsearch.duplicates import Progress, closest_questions, find_duplicates
 from semsearch.embedding.cache import QueryCache
 from semsearch.embedding.loader import (
     NO_QUESTION_MODEL,
-    load_embedder,
-    load_question_embedder,
+    Models,
+    lazy_models,
     model_id,
     question_model_id,
     vector_precision,
@@ -49,7 +48,7 @@ from semsearch.results import hits
 from semsearch.service_views import ServiceViews
 from semsearch.settings import Settings
 from semsearch.sparse import SparseEncoder
-from semsearch.store import Store, open_store
+from semsearch.store import Store, open_store, surely_missing
 from semsearch.store.base import QUESTION, Layout
 from semsearch.store.conditions import every_point_of
 from semsearch.writing import Encoders, UpsertResult, Writer
@@ -70,22 +69,19 @@ class SearchService(ServiceViews):
         settings: Settings,
         store: Store,
         embedder: Embedder | None = None,
-        loading: Future[Embedder] | None = None,
+        models: Models | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
-        self._embedder = embedder
-        self._loading = loading  # a model being loaded while the store opened
+        self.passage_model, self.question_model = models or lazy_models(settings, embedder)
         self._known_meta: dict[str, Any] | None = None
         # Writes go one at a time: two first writes would both create the collection, and two
         # writes of one question would plan against the same old state. Reads never wait.
         self._write_lock = threading.Lock()
-        self._load_lock = threading.Lock()  # two first requests must not load the model twice
         self.sparse = SparseEncoder(settings.language, settings.bm25_avg_len)
         # Paging through a query, or asking it again, costs no forward pass.
         self.query_cache = QueryCache(settings.query_cache_size)
         self.whole_cache = QueryCache(settings.query_cache_size)  # the question-level model's vectors
-        self._question_embedder: Embedder | None = None
         self._writer = Writer(store, self.sparse, self._writable, self.get, settings.title_weight)
 
     @classmethod
@@ -96,20 +92,21 @@ class SearchService(ServiceViews):
         load_model: bool = False,
         create: bool = True,
     ) -> SearchService:
-        """``load_model``: load the model in a thread while the store opens, for a one-off search
-        from the shell, where both are most of the time (docs/performance.md). ``create=False``:
-        a missing index stays missing until the first write (reading commands, ``serve``)."""
-        if embedder is not None or not load_model:
-            return cls(settings, open_store(settings, create), embedder)
-        loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semsearch-model")
-        loading = loader.submit(load_embedder, settings)
-        loader.shutdown(wait=False)
+        """``load_model``: load both models in threads while the store opens (unless it is surely
+        missing), for a one-off search from the shell and for ``serve``'s start
+        (``semsearch.embedding.lazy``). ``create=False``: a missing index stays missing until the
+        first write (reading commands, ``serve``)."""
+        models = lazy_models(settings, embedder)
+        if load_model and embedder is None and not surely_missing(settings):
+            for model in models:
+                model.start()
         try:
             store = open_store(settings, create)
         except BaseException:
-            loading.cancel()
+            for model in models:
+                model.cancel()
             raise
-        return cls(settings, store, loading=loading)
+        return cls(settings, store, models=models)
 
     def close(self) -> None:
         self.store.close()
@@ -123,7 +120,8 @@ class SearchService(ServiceViews):
     # -- the model ----------------------------------------------------------------------------
     @property
     def model_name(self) -> str:
-        return self._embedder.name if self._embedder is not None else model_id(self.settings.model)
+        loaded = self.passage_model.loaded
+        return loaded.name if loaded is not None else model_id(self.settings.model)
 
     def _meta(self) -> dict[str, Any] | None:
         """The index's record, read once it exists (each search checks it: a file read or a round trip)."""
@@ -136,18 +134,13 @@ class SearchService(ServiceViews):
         place = "collection (SEMSEARCH_COLLECTION)" if self.store.kind != "edge" else "folder (--index NEW)"
         meta, location = self._meta(), self.store.location
         index_meta.check_model(meta, self.model_name, question_model_id(self.settings), location, place)
-        precision = self._embedder.precision if self._embedder else vector_precision(self.settings)
+        loaded = self.passage_model.loaded
+        precision = loaded.precision if loaded is not None else vector_precision(self.settings)
         index_meta.check_precision(meta, self.model_name, precision, location)
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            with self._load_lock:
-                if self._embedder is None:
-                    self.check_model()
-                    loading, self._loading = self._loading, None
-                    self._embedder = loading.result() if loading else load_embedder(self.settings)
-        embedder = self._embedder
+        embedder = self.passage_model.get(before=self.check_model)
         index_meta.check_dimension(self._meta(), embedder.name, embedder.dimension, self.store.location)
         index_meta.check_precision(self._meta(), embedder.name, embedder.precision, self.store.location)
         return embedder
@@ -157,12 +150,7 @@ class SearchService(ServiceViews):
         """The question-level model (None when the index has none)."""
         if question_model_id(self.settings) == NO_QUESTION_MODEL:
             return None
-        if self._question_embedder is None:
-            with self._load_lock:
-                if self._question_embedder is None:
-                    self.check_model()
-                    self._question_embedder = load_question_embedder(self.settings)
-        return self._question_embedder
+        return self.question_model.get(before=self.check_model)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.query_cache.get(text, self._embed_query)

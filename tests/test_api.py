@@ -431,15 +431,15 @@ def test_the_lifespan_opens_warms_and_closes_the_service(
 
     index_questions(settings)
     loads: list[str] = []
-    import semsearch.service
+    import semsearch.embedding.loader as loader
 
-    real_load = semsearch.service.load_embedder
+    real_load = loader.load_embedder
 
     def counting_load(settings: Settings) -> Any:
         loads.append(settings.model)
         return real_load(settings)
 
-    monkeypatch.setattr(semsearch.service, "load_embedder", counting_load)
+    monkeypatch.setattr(loader, "load_embedder", counting_load)
     with TestClient(create_app(settings)) as client:
         assert loads == ["fake"]  # loaded at start-up, before any request
         assert client.get("/stats").json()["questions"] == 15
@@ -451,9 +451,10 @@ def test_the_lifespan_opens_warms_and_closes_the_service(
 def test_the_lifespan_does_not_load_the_model_for_an_empty_index(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import semsearch.service
+    import semsearch.embedding.loader as loader
 
-    monkeypatch.setattr(semsearch.service, "load_embedder", lambda s: pytest.fail("model loaded"))
+    monkeypatch.setattr(loader, "load_embedder", lambda s: pytest.fail("model loaded"))
+    monkeypatch.setattr(loader, "load_question_embedder", lambda s: pytest.fail("model loaded"))
     with TestClient(create_app(settings)) as client:
         assert client.get("/stats").json()["questions"] == 0
 

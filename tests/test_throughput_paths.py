@@ -1,6 +1,6 @@
 """The speed mechanisms keep behaviour: the query-embedding cache, indexing batches sized in
-passages, cold payload indexes, the model loaded while the store opens (fake embedder; the speed
-itself is measured by `make bench`)."""
+passages, cold payload indexes, question-level vectors on disk, the models loaded while the store
+opens (fake embedder; the speed itself is measured by `make bench`)."""
 
 from __future__ import annotations
 
@@ -151,9 +151,10 @@ def test_the_model_loads_while_the_store_opens_and_its_errors_stay_one_line(
     with SearchService.open(_settings(tmp_path)) as service:
         service.upsert([make_question(i) for i in range(3)])
     with SearchService.open(_settings(tmp_path), load_model=True) as service:
-        assert service._loading is not None
+        assert service.passage_model.loading and service.question_model.loading
         assert [h.id for h in service.search("question numéro 2", limit=1)] == ["2"]
-        assert service._loading is None and service.embedder.name == "fake:64"
+        assert not service.passage_model.loading and service.embedder.name == "fake:64"
+        assert service.question_embedder is not None and not service.question_model.loading
     broken = Settings(  # type: ignore[call-arg]
         index_path=tmp_path / "other", model=str(tmp_path / "no-such-model"), encoder="onnx", _env_file=None
     )
@@ -161,6 +162,59 @@ def test_the_model_loads_while_the_store_opens_and_its_errors_stay_one_line(
         with pytest.raises(ModelLoadError, match="not a local folder") as caught:
             service.search("question", limit=1)
     assert "\n" not in caught.value.message
+
+
+def test_the_question_level_vectors_are_on_disk_and_the_passages_in_memory(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    import json
+
+    from semsearch.store.base import DENSE, QUESTION, QUESTION_MODEL, Layout
+    from semsearch.store.server_models import vectors_config
+
+    with SearchService.open(_settings(tmp_path)) as service:
+        service.upsert([make_question(i) for i in range(3)])
+        assert [h.id for h in service.search("question numéro 1", limit=1)] == ["1"]
+    config = json.loads((tmp_path / "index" / "shard" / "edge_config.json").read_text(encoding="utf-8"))
+    vectors = config["vectors"]
+    assert set(vectors) == {DENSE, QUESTION, QUESTION_MODEL}
+    assert vectors[QUESTION]["on_disk"] is True and vectors[QUESTION_MODEL]["on_disk"] is True
+    assert not vectors[DENSE].get("on_disk")
+    server = vectors_config(Layout(64, 32))
+    assert server[QUESTION].on_disk and server[QUESTION_MODEL].on_disk and not server[DENSE].on_disk
+
+
+def test_a_lazy_model_loads_once_for_concurrent_first_uses_after_its_check() -> None:
+    import threading
+    import time
+
+    from semsearch.embedding.lazy import Lazy
+
+    calls: list[str] = []
+
+    def load() -> str:
+        calls.append("load")
+        time.sleep(0.05)  # long enough for the other threads to arrive while it loads
+        return "model"
+
+    lazy = Lazy(load)
+    got: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(lazy.get(before=lambda: calls.append("check"))))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["model"] * 4 and calls == ["check", "load"] and lazy.loaded == "model"
+    started = Lazy(load)
+    started.start()
+    assert started.loading
+    assert started.get(before=lambda: calls.append("check")) == "model" and not started.loading
+    assert sorted(calls[2:]) == ["check", "load"]  # it loaded in its thread; the check ran once
+    assert Lazy(load, "given").get(before=lambda: calls.append("never")) == "given"
+    assert calls[-1] == "check"
 
 
 def test_payloads_are_read_for_the_page_only_and_a_vanished_passage_is_left_out(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from semsearch.embedding.bundled import bundled_source
+from semsearch.embedding.lazy import Lazy
 from semsearch.embedding.protocol import Embedder
 from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder
 from semsearch.errors import ConfigError, ModelLoadError
@@ -130,3 +132,12 @@ def load_onnx_embedder(
     from semsearch.embedding.onnx_export import ensure_export
 
     return OnnxEmbedder(ensure_export(name, source, cache), name, quantized=quantized, prompts=prompts)
+
+
+Models = tuple[Lazy[Embedder], Lazy[Embedder | None]]
+
+
+def lazy_models(settings: Settings, embedder: Embedder | None = None) -> Models:
+    """The passage model (``embedder`` when one is given) and the question-level model, each
+    loaded on first use or from ``start()``."""
+    return Lazy(partial(load_embedder, settings), embedder), Lazy(partial(load_question_embedder, settings))

@@ -22,6 +22,10 @@ DENSE = "dense"
 QUESTION = "question"  # the mean of the model's vectors of the title and question paragraphs
 QUESTION_MODEL = "question_model"  # the question-level model's vector of the whole question
 QUESTION_BM25 = "question_bm25"  # BM25 over the whole question; the engine applies the IDF
+# The engines size a named vector's storage for every point, though only a question's head
+# carries these: kept in memory they took 1.4 GiB of a 400,000-passage index and most of its
+# opening time. On disk (memory-mapped) they are read as searches visit them (docs/performance.md).
+ON_DISK_VECTORS = frozenset({QUESTION, QUESTION_MODEL})
 
 
 @dataclass(frozen=True)

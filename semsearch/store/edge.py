@@ -18,6 +18,7 @@ from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.store import edge_folder, edge_guard
 from semsearch.store.base import (
     DENSE,
+    ON_DISK_VECTORS,
     QUESTION,
     QUESTION_BM25,
     QUESTION_MODEL,
@@ -68,7 +69,9 @@ class EdgeStore(ShardHolder):
             sizes[QUESTION_MODEL] = layout.question_dimension
         config = qe.EdgeConfig(
             vectors={
-                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+                name: qe.EdgeVectorParams(
+                    size=size, distance=qe.Distance.Cosine, on_disk=name in ON_DISK_VECTORS or None
+                )
                 for name, size in sizes.items()
             },
             sparse_vectors={QUESTION_BM25: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},

@@ -11,7 +11,16 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
 from semsearch.sparse import Sparse
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, Layout, PointData, Probe
+from semsearch.store.base import (
+    DENSE,
+    ON_DISK_VECTORS,
+    QUESTION,
+    QUESTION_BM25,
+    QUESTION_MODEL,
+    Layout,
+    PointData,
+    Probe,
+)
 
 # BM25 term weights; the server applies the IDF, as Qdrant Edge does.
 SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {
@@ -23,7 +32,10 @@ def vectors_config(layout: Layout) -> dict[str, m.VectorParams]:
     sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
     if layout.question_dimension:
         sizes[QUESTION_MODEL] = layout.question_dimension
-    return {name: m.VectorParams(size=size, distance=m.Distance.COSINE) for name, size in sizes.items()}
+    return {
+        name: m.VectorParams(size=size, distance=m.Distance.COSINE, on_disk=name in ON_DISK_VECTORS or None)
+        for name, size in sizes.items()
+    }
 
 
 PAYLOAD_SCHEMA: dict[str, m.PayloadSchemaType] = {
