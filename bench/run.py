@@ -100,8 +100,11 @@ def _parts(config: Config, pool: QueryPool) -> dict[str, Callable[[dict[str, Any
         "scale": lambda r: scale.build(config),
         "floor": lambda r: floor.measure(config, index, pool),
         "latency": lambda r: latency.measure(config, index, pool, scale.related_ids(config)),
-        "qdrant": lambda r: qdrant.measure(config, index, store_wanted(r), pool, scale.related_ids(config)),
-        "million": lambda r: million.measure(config, pool),
+        # Another engine or index: texts of their own (in one full run the texts would run out).
+        "qdrant": lambda r: qdrant.measure(
+            config, index, store_wanted(r), QueryPool(), scale.related_ids(config)
+        ),
+        "million": lambda r: million.measure(config, QueryPool()),
         "duplicates": lambda r: duplicates.measure(config),
     }
 
