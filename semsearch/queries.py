@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from semsearch.errors import NotFoundError
+from semsearch.fanout import Fanout
 from semsearch.payload import is_answer, language_of, text_of
 from semsearch.query import check_mode, query_text
 from semsearch.ranking import RankQuery
@@ -29,6 +30,9 @@ class Encoding(Protocol):
 
     def embed_whole(self, text: str) -> np.ndarray | None: ...
 
+    @property
+    def fanout(self) -> Fanout: ...
+
 
 def uses_whole(service: Encoding, text: str, language: str | None) -> bool:
     """Whether the query's language weighs the question-level model (else: no forward pass)."""
@@ -45,7 +49,11 @@ def text_query(service: Encoding, query: str, mode: str | None, whole: bool | No
     if chosen == "sparse":
         return RankQuery(chosen, text)
     wanted = uses_whole(service, text, None) if whole is None else whole
-    return RankQuery(chosen, text, service.embed_query(text), service.embed_whole(text) if wanted else None)
+    if not wanted:
+        return RankQuery(chosen, text, service.embed_query(text))
+    # The two models at once (the question-level one is the quicker: it runs in the pool).
+    dense, vector = service.fanout.run([lambda: service.embed_query(text), lambda: service.embed_whole(text)])
+    return RankQuery(chosen, text, dense, vector)
 
 
 def question_query(service: Encoding, question_id: str, mode: str | None, whole: bool | None) -> RankQuery:

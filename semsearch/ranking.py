@@ -10,10 +10,13 @@ for Qdrant Edge and a Qdrant server, with ties broken by question id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
+from semsearch.fanout import SEQUENTIAL, Fanout
 from semsearch.filters import SearchFilter
 from semsearch.fusion import Signal, fuse, ordered
 from semsearch.payload import RANKING_FIELDS, language_of, position_of, question_id_of
@@ -53,44 +56,64 @@ def gather(
     query: RankQuery,
     flt: SearchFilter,
     scale: int = 1,
+    fanout: Fanout = SEQUENTIAL,
 ) -> Gathered:
-    """One engine query per signal the mode and the weights ask for."""
+    """One engine query per signal the mode and the weights ask for, run at once by ``fanout``;
+    the signals are listed in a fixed order whatever finishes first (sums of floats in another
+    order could break a tie another way)."""
     language, sure = sparse.query_language(query.text, query.language)
     weights = {str(name): w for name, w in settings.weights_for(language).items()}
-    found = Gathered()
     question_depth = settings.question_depth * scale
+    tasks: list[Callable[[], _Part]] = []
 
-    def question_level(name: str, using: str, probe: Probe) -> None:
+    def question_level(name: str, probe: Probe) -> _Part:
         points = store.search(probe, question_depth, flt, fields=RANKING_FIELDS)
-        found.full |= len(points) >= question_depth
-        found.signals.append(
-            Signal(name, {question_id_of(p.payload): p.score for p in points}, weights[name])
-        )
+        scores = {question_id_of(p.payload): p.score for p in points}
+        return _Part(Signal(name, scores, weights[name]), len(points) >= question_depth)
+
+    def passages(vector: list[float]) -> _Part:
+        depth = settings.passage_depth * scale
+        points = store.search(Probe(DENSE, vector), depth, flt, fields=RANKING_FIELDS)
+        matched = group(points)
+        scores = {qid: passage_score(m, settings.passage_share) for qid, m in matched.items()}
+        return _Part(Signal("passages", scores, weights["passages"]), len(points) >= depth, matched)
+
+    def lexical() -> _Part:
+        found = _lexical(store, sparse, query.text, (language, sure), flt, question_depth)
+        discount = {qid: 1.0 if same else settings.cross_language_weight for qid, (_, same) in found.items()}
+        scores = {qid: score * discount[qid] for qid, (score, _) in found.items()}
+        # Normalised scores forget a common factor: a list in another language than the query's
+        # also counts less as a whole.
+        share = sum(discount.values()) / len(discount) if discount else 1.0
+        return _Part(Signal("bm25", scores, weights["bm25"] * share), len(found) >= question_depth)
 
     if query.mode != "sparse" and query.dense is not None:
         vector = query.dense.tolist()
         if weights.get("passages", 0) > 0:
-            depth = settings.passage_depth * scale
-            points = store.search(Probe(DENSE, vector), depth, flt, fields=RANKING_FIELDS)
-            found.full |= len(points) >= depth
-            found.passages = group(points)
-            scores = {qid: passage_score(m, settings.passage_share) for qid, m in found.passages.items()}
-            found.signals.append(Signal("passages", scores, weights["passages"]))
+            tasks.append(partial(passages, vector))
         if weights.get("question", 0) > 0:
-            question_level("question", QUESTION, Probe(QUESTION, vector))
+            tasks.append(partial(question_level, "question", Probe(QUESTION, vector)))
     if query.mode != "sparse" and query.whole is not None and weights.get("question_model", 0) > 0:
-        question_level("question_model", QUESTION_MODEL, Probe(QUESTION_MODEL, query.whole.tolist()))
+        tasks.append(partial(question_level, "question_model", Probe(QUESTION_MODEL, query.whole.tolist())))
     if query.mode != "dense" and weights.get("bm25", 0) > 0:
-        lexical = _lexical(store, sparse, query.text, (language, sure), flt, question_depth, found)
-        discount = {
-            qid: 1.0 if same else settings.cross_language_weight for qid, (_, same) in lexical.items()
-        }
-        scores = {qid: score * discount[qid] for qid, (score, _) in lexical.items()}
-        # Normalised scores forget a common factor: a list in another language than the query's
-        # also counts less as a whole.
-        share = sum(discount.values()) / len(discount) if discount else 1.0
-        found.signals.append(Signal("bm25", scores, weights["bm25"] * share))
+        tasks.append(lexical)
+    found = Gathered()
+    for part in fanout.run(tasks):
+        found.signals.append(part.signal)
+        found.full |= part.full
+        if part.passages is not None:
+            found.passages = part.passages
     return found
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One signal's engine query: its scores, whether its list came back full, and (the passage
+    signal) the passages it matched."""
+
+    signal: Signal
+    full: bool
+    passages: dict[str, list[StoredPoint]] | None = None
 
 
 def _lexical(
@@ -100,13 +123,11 @@ def _lexical(
     language: tuple[str, bool],
     flt: SearchFilter,
     depth: int,
-    found: Gathered,
 ) -> dict[str, tuple[float, bool]]:
     """BM25 over whole questions: each question's score, and whether it is in the query's language
     (across languages only names and figures match; the rest of BM25's evidence is noise)."""
     name, sure = language
     points = store.search(Probe(QUESTION_BM25, sparse=sparse.query(text, name)), depth, flt, _LEXICAL_FIELDS)
-    found.full |= len(points) >= depth
     return {
         question_id_of(p.payload): (p.score, not sure or language_of(p.payload) in (None, name))
         for p in points
@@ -121,6 +142,7 @@ def rank(
     limit: int,
     offset: int,
     flt: SearchFilter,
+    fanout: Fanout = SEQUENTIAL,
 ) -> tuple[list[str], dict[str, float], Gathered]:
     """The ids of the page's questions, best first, with every fused score and what was gathered.
 
@@ -129,7 +151,7 @@ def rank(
     wanted = offset + limit
     scale = 1
     while True:
-        found = gather(store, sparse, settings, query, flt, scale)
+        found = gather(store, sparse, settings, query, flt, scale, fanout)
         fused = fuse(found.signals, settings.fusion)
         order = ordered(fused)
         # A deeper page than the lists hold: fetch deeper (its scores may then shift a little).

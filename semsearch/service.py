@@ -29,6 +29,7 @@ from semsearch.embedding.loader import (
 )
 from semsearch.embedding.protocol import Embedder
 from semsearch.errors import NotFoundError
+from semsearch.fanout import Fanout
 from semsearch.filters import SearchFilter
 from semsearch.generations import Recovery
 from semsearch.id_migration import bring_up_to_date
@@ -82,6 +83,7 @@ class SearchService(ServiceViews):
         # Paging through a query, or asking it again, costs no forward pass.
         self.query_cache = QueryCache(settings.query_cache_size)
         self.whole_cache = QueryCache(settings.query_cache_size)  # the question-level model's vectors
+        self.fanout = Fanout(settings.query_threads)
         self._writer = Writer(store, self.sparse, self._writable, self.get, settings.title_weight)
 
     @classmethod
@@ -109,6 +111,7 @@ class SearchService(ServiceViews):
         return cls(settings, store, models=models)
 
     def close(self) -> None:
+        self.fanout.close()
         self.store.close()
 
     def __enter__(self) -> SearchService:
@@ -259,7 +262,9 @@ class SearchService(ServiceViews):
     def _page(
         self, query: RankQuery, limit: int, offset: int, flt: SearchFilter, about_question: bool, label: bool
     ) -> list[SearchHit]:
-        ids, fused, gathered = rank(self.store, self.sparse, self.settings, query, limit, offset, flt)
+        ids, fused, gathered = rank(
+            self.store, self.sparse, self.settings, query, limit, offset, flt, self.fanout
+        )
         found = hits(self.store, ids, fused, query, gathered, about_question)
         asked = QUESTION_ASKED if about_question else TEXT_ASKED
         return with_closeness(found, self.settings.closeness_thresholds, asked) if label else found

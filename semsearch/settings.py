@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(
         default=1024, ge=0, description="Query embeddings kept in memory (LRU; 0: no cache)."
     )
+    query_threads: int = Field(
+        default=4,
+        ge=0,
+        le=64,
+        description="Threads shared by the searches for their independent parts (the two query "
+        "encodings, the ranking's engine queries), so that one search uses both cores; 0: each "
+        "search does its parts one after the other.",
+    )
     batch_size: int = Field(
         default=2048,
         ge=1,

@@ -1,0 +1,116 @@
+"""A search's independent parts (its encodings, its engine queries) run at once, and change nothing
+in what it finds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from semsearch.fanout import Fanout
+from semsearch.filters import SearchFilter
+from semsearch.models import Question
+from semsearch.ranking import gather
+from semsearch.service import SearchService
+from tests.support.settings import fake_settings
+
+MakeQ = Callable[..., Question]
+
+
+def _meeting(parties: int) -> Callable[[], str]:
+    """A task that ends only when ``parties`` tasks have reached it together (else it fails)."""
+    barrier = threading.Barrier(parties, timeout=10)
+
+    def task() -> str:
+        barrier.wait()
+        return threading.current_thread().name
+
+    return task
+
+
+def test_the_tasks_run_at_once_the_first_in_the_caller() -> None:
+    fanout = Fanout(3)
+    try:
+        meet = _meeting(3)
+        names = fanout.run([meet, meet, meet])
+    finally:
+        fanout.close()
+    assert names[0] == threading.current_thread().name
+    assert len(set(names)) == 3
+
+
+def test_without_workers_the_tasks_run_in_turn_in_the_caller() -> None:
+    order: list[int] = []
+    assert Fanout(0).run([lambda: order.append(1) or "a", lambda: order.append(2) or "b"]) == ["a", "b"]
+    assert order == [1, 2]
+    with pytest.raises(threading.BrokenBarrierError):
+        meet = _meeting(2)
+        Fanout(0).run([meet, meet])
+
+
+def test_results_keep_the_tasks_order_and_a_failure_waits_for_the_others() -> None:
+    fanout = Fanout(2)
+    ended = threading.Event()
+
+    def slow() -> int:
+        ended.wait(0.2)
+        ended.set()
+        return 2
+
+    def fails() -> int:
+        raise ValueError("boom")
+
+    try:
+        assert fanout.run([lambda: 1, slow, lambda: 3]) == [1, 2, 3]
+        ended.clear()
+        with pytest.raises(ValueError, match="boom"):
+            fanout.run([fails, slow])
+        assert ended.is_set()  # the other task had ended when the failure was raised
+    finally:
+        fanout.close()
+
+
+def test_a_search_gathers_its_signals_at_once_in_a_fixed_order(
+    service: SearchService, make_question: MakeQ, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.upsert([make_question(n, title=f"Primes rénovation {n}") for n in range(5)])
+    query = service.text_query("primes")
+    threads: set[str] = set()
+    search = service.store.search
+    meet = _meeting(4)
+
+    def meeting_search(*args: object, **kwargs: object) -> object:
+        threads.add(meet())  # the four engine queries must be waiting together
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service.store, "search", meeting_search)
+    found = gather(service.store, service.sparse, service.settings, query, SearchFilter(), fanout=Fanout(3))
+    assert [s.name for s in found.signals] == ["passages", "question", "question_model", "bm25"]
+    assert len(threads) == 4
+
+
+def test_pages_are_the_same_with_and_without_the_fanout(tmp_path: Path, make_question: MakeQ) -> None:
+    questions = [
+        make_question(
+            n,
+            title=f"{['Primes', 'Tram', 'Éoliennes'][n % 3]} numéro {n}",
+            question=[f"La rénovation des logements {n % 4}.", "Le ministre peut-il répondre ?"],
+        )
+        for n in range(30)
+    ]
+    pages = []
+    for threads in (0, 4):  # one index, searched by a service of each kind in turn
+        with SearchService.open(fake_settings(tmp_path / "index", query_threads=threads)) as service:
+            if not threads:
+                service.upsert(questions)
+            pages.append(
+                [
+                    [(h.id, h.score, h.closeness) for h in service.search(text, limit=10)]
+                    for text in ("primes rénovation", "tram des logements", "éoliennes 3")
+                ]
+                + [[(h.id, h.score) for h in service.related("4", limit=10)]]
+            )
+    assert pages[0] == pages[1]
+    assert all(pages[0])
