@@ -11,6 +11,7 @@ model work with nothing around it (no fusion, no result building, no cache, no H
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,16 +98,19 @@ class Recorder:
         self.targets = {name: obj for name, obj in targets.items() if obj is not None}
         self.stand_in = stand_in
         self.recording = Recording()
-        self._depth = dict.fromkeys(self.targets, 0)
+        # Per thread: a search's parts run in several threads at once (semsearch.fanout), and a
+        # call in one is not nested in a call in another.
+        self._local = threading.local()
         self._patched: list[tuple[object, str]] = []
 
     def _wrap(self, target: str, obj: object, name: str) -> Callable[..., Any]:
         original = getattr(obj, name)
 
         def recorded(*args: Any, **kwargs: Any) -> Any:
-            if self._depth[target]:  # called by another recorded method: part of that call
+            depth = self._depths()
+            if depth[target]:  # called by another recorded method: part of that call
                 return original(*args, **kwargs)
-            self._depth[target] += 1
+            depth[target] += 1
             call = Call(target, name, args, kwargs)
             started = time.perf_counter()
             try:
@@ -116,9 +120,16 @@ class Recorder:
             finally:
                 call.seconds = time.perf_counter() - started
                 self.recording.calls.append(call)
-                self._depth[target] -= 1
+                depth[target] -= 1
 
         return recorded
+
+    def _depths(self) -> dict[str, int]:
+        """This thread's depth of recorded calls, per target."""
+        if not hasattr(self._local, "depth"):
+            self._local.depth = dict.fromkeys(self.targets, 0)
+        depth: dict[str, int] = self._local.depth
+        return depth
 
     def __enter__(self) -> Recorder:
         for target, obj in self.targets.items():

@@ -4,6 +4,7 @@ the targets are checked by `make bench`, not by tests)."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -196,3 +197,23 @@ def test_copies_are_close_paraphrases_of_their_original_not_duplicates() -> None
     assert np.allclose(np.linalg.norm(moved, axis=1), 1, atol=1e-5)
     assert 0.95 < cosines.min() and cosines.max() < 0.99  # under the 'same question' similarity
     assert np.array_equal(noisy(real, 0, rng), real)  # noise 0: exact copies
+
+
+def test_a_recording_keeps_the_calls_made_at_once_in_other_threads(tmp_path: Path) -> None:
+    from semsearch.fanout import Fanout
+
+    class Model:
+        def __init__(self) -> None:
+            self.meet = threading.Barrier(2, timeout=10)
+
+        def embed_query(self, text: str) -> str:
+            self.meet.wait()  # both calls are running at once
+            return text
+
+    model, fanout = Model(), Fanout(1)
+    try:
+        with Recorder({PASSAGE_MODEL: model}) as recorder:
+            fanout.run([lambda: model.embed_query("a"), lambda: model.embed_query("b")])
+    finally:
+        fanout.close()
+    assert sorted(c.args[0] for c in recorder.recording.encodings) == ["a", "b"]
