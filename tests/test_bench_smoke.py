@@ -217,3 +217,22 @@ def test_a_recording_keeps_the_calls_made_at_once_in_other_threads(tmp_path: Pat
     finally:
         fanout.close()
     assert sorted(c.args[0] for c in recorder.recording.encodings) == ["a", "b"]
+
+
+def test_the_fanout_probe_switches_the_pool_from_one_query_to_the_next() -> None:
+    from bench.fanout import interleaved
+    from semsearch.fanout import Fanout
+
+    class Service:
+        fanout = Fanout(0)
+
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        def search_page(self, text: str, limit: int) -> None:
+            self.seen.append(self.fanout.workers)
+
+    service = Service()
+    times = interleaved(service, ["a", "b", "c", "d", "e"], threads=3)
+    assert service.seen == [0, 3, 0, 3, 0]
+    assert {k: len(v) for k, v in times.items()} == {0: 3, 3: 2}
