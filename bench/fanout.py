@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from bench.queries import QueryPool
 
 WARM_UP = 300  # the engine is slower on its first few hundred queries (docs/performance.md)
@@ -58,10 +60,10 @@ def engine_speedup(search: Callable[[int], object], n: int) -> float:
     return 2 * one / (time.perf_counter() - started)
 
 
-def _listed(vector: object) -> list[float]:
+def _listed(vector: np.ndarray | None) -> list[float]:
     if vector is None:
         raise SystemExit("the index's model gave no vector: is it the product's default?")
-    return list(map(float, vector))  # type: ignore[call-overload]
+    return list(vector.tolist())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

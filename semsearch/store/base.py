@@ -36,6 +36,14 @@ class Layout:
     dimension: int
     question_dimension: int | None = None
 
+    def vector_sizes(self) -> dict[str, int]:
+        """Each dense vector's name and size: the passages', the heads' own, and the question-level
+        model's when there is one."""
+        sizes = {DENSE: self.dimension, QUESTION: self.dimension}
+        if self.question_dimension:
+            sizes[QUESTION_MODEL] = self.question_dimension
+        return sizes
+
 
 @dataclass
 class PointData:

@@ -19,9 +19,7 @@ from semsearch.store import edge_folder, edge_guard
 from semsearch.store.base import (
     DENSE,
     ON_DISK_VECTORS,
-    QUESTION,
     QUESTION_BM25,
-    QUESTION_MODEL,
     Layout,
     PointData,
     Probe,
@@ -64,15 +62,12 @@ class EdgeStore(ShardHolder):
             self._add_field_indexes()
             return
         edge_guard.ensure_free(self.folder, edge_guard.create_needs(self.folder), "create the index")
-        sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
-        if layout.question_dimension:
-            sizes[QUESTION_MODEL] = layout.question_dimension
         config = qe.EdgeConfig(
             vectors={
                 name: qe.EdgeVectorParams(
                     size=size, distance=qe.Distance.Cosine, on_disk=name in ON_DISK_VECTORS or None
                 )
-                for name, size in sizes.items()
+                for name, size in layout.vector_sizes().items()
             },
             sparse_vectors={QUESTION_BM25: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )

@@ -29,12 +29,9 @@ SPARSE_VECTORS: dict[str, m.SparseVectorParams] = {
 
 
 def vectors_config(layout: Layout) -> dict[str, m.VectorParams]:
-    sizes = {DENSE: layout.dimension, QUESTION: layout.dimension}
-    if layout.question_dimension:
-        sizes[QUESTION_MODEL] = layout.question_dimension
     return {
         name: m.VectorParams(size=size, distance=m.Distance.COSINE, on_disk=name in ON_DISK_VECTORS or None)
-        for name, size in sizes.items()
+        for name, size in layout.vector_sizes().items()
     }
 
 
