@@ -7,6 +7,7 @@ file: ``semsearch.store.edge_folder``; what is checked before the engine opens i
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ from semsearch.store.conditions import (
 from semsearch.store.edge_folder import field_indexes, warm_fields
 from semsearch.store.edge_holder import ShardHolder
 from semsearch.store.edge_models import ALL_VECTORS, EDGE, nearest, point_data, to_edge_filter, vectors_of
+from semsearch.store.point_keys import KEY_FIELDS, PointKeys
 
 _SCROLL_PAGE = 1000
 # Bytes a passage may take on disk, written twice (the log, then its segment): vectors, payload
@@ -46,6 +48,18 @@ _POINT_BYTES = 2 * 8192
 class EdgeStore(ShardHolder):
     kind = "edge"
     exclusive = True  # the folder's lock: no other process writes while this one holds it
+    _keys: PointKeys | None = None
+
+    @property
+    def keys(self) -> PointKeys:
+        """The point keys (``semsearch.store.point_keys``), read from the folder on first use."""
+        keys = self._keys
+        if keys is None:
+            with self._opening:
+                if self._keys is None:
+                    self._keys = PointKeys.load(self.root)
+                keys = self._keys
+        return keys
 
     # -- metadata -------------------------------------------------------------------------
     def read_meta(self) -> dict[str, Any] | None:
@@ -96,6 +110,8 @@ class EdgeStore(ShardHolder):
                 [qe.Point(p.id, vectors_of(p), p.payload) for p in points]
             )
             self._update("write passages", operation)
+            for p in points:
+                self.keys.add(p.id, p.payload)
 
     def delete(self, where: Conditions) -> None:
         self._update("delete passages", qe.UpdateOperation.delete_points_by_filter(build(where, EDGE)))
@@ -112,6 +128,14 @@ class EdgeStore(ShardHolder):
             edge_guard.ensure_free(self.folder, used + edge_guard.MARGIN, doing)
             self._engine("optimise the index", self.shard.optimize)
             self._engine("save the index", self.shard.flush)
+            self._save_keys()
+
+    def _save_keys(self) -> None:
+        """The point keys of every passage, saved for the next process that opens the index (the
+        entries of deleted passages dropped)."""
+        entries = [(p.id, p.payload) for p in self._scroll(None, fields=list(KEY_FIELDS))]
+        PointKeys.save(self.root, entries)
+        self._keys = PointKeys.load(self.root)
 
     def _upgrade_field_indexes(self) -> None:
         """Indexes made before the field indexes were cold are rebuilt so (a fraction of a second
@@ -202,7 +226,8 @@ class EdgeStore(ShardHolder):
     ) -> list[StoredPoint]:
         if self._ready is None or probe.empty:
             return []
-        payload: bool | list[str] = list(fields) if fields is not None else True
+        keyed = fields is not None and set(fields) <= set(KEY_FIELDS)
+        payload: bool | list[str] = False if keyed else list(fields) if fields is not None else True
         request = qe.QueryRequest(
             limit=limit, query=nearest(probe), filter=to_edge_filter(flt), with_payload=payload
         )
@@ -210,7 +235,29 @@ class EdgeStore(ShardHolder):
         if probe.dense is not None and any(not math.isfinite(h.score) or h.score > 1.001 for h in hits):
             # A cosine above 1: a vector read back from a garbled file, not what was written.
             raise IndexDamagedError(f"the index {self.folder} returned impossible similarities")
+        if keyed:
+            assert fields is not None
+            return self._keyed(hits, fields)
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
+
+    def _keyed(self, hits: list[Any], fields: Sequence[str]) -> list[StoredPoint]:
+        """The hits with the asked fields from the point keys; those it does not know read from the
+        engine (a hit deleted meanwhile is left out)."""
+        keys = self.keys.find([h.id for h in hits])
+        unknown: list[int | uuid.UUID | str] = [
+            str(h.id) for h, k in zip(hits, keys, strict=True) if k is None
+        ]
+        if unknown:
+            records = self._engine("search", lambda: self.shard.retrieve(unknown, list(KEY_FIELDS), False))
+            read = {str(r.id): self.keys.add(r.id, dict(r.payload or {})) for r in records}
+            keys = [k if k is not None else read.get(str(h.id)) for h, k in zip(hits, keys, strict=True)]
+        found = []
+        for h, key in zip(hits, keys, strict=True):
+            if key is not None:
+                values = dict(zip(KEY_FIELDS, key, strict=True))
+                payload = {f: values[f] for f in fields if values[f] is not None}
+                found.append(StoredPoint(str(h.id), payload, score=float(h.score)))
+        return found
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if self._ready is None or not point_ids:

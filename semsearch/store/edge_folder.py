@@ -2,7 +2,8 @@
 payload indexes' on-disk settings.
 
 Layout: ``shard/`` (the Edge shard), ``semsearch.json`` (the model and dimension the index was
-built with) and ``.lock`` (the process that holds it: Edge allows one process per shard, and says
+built with), ``point_keys.npz`` (each passage's question and position, ``semsearch.store.point_keys``)
+and ``.lock`` (the process that holds it: Edge allows one process per shard, and says
 so only with an obscure WAL error).
 """
 
@@ -23,6 +24,7 @@ from semsearch.errors import IndexLockedError, StoreUnavailableError
 from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
 
 META_FILE = "semsearch.json"
+KEYS_FILE = "point_keys.npz"  # semsearch.store.point_keys: a cache, rebuilt when the index is optimised
 
 
 class IndexLock:
@@ -103,8 +105,9 @@ def private_copy(folder: Path) -> Path:
         ensure_free(scratch, size + MARGIN, f"read the read-only index {folder} from a copy")
         if (folder / "shard").is_dir():
             shutil.copytree(folder / "shard", scratch / "shard", copy_function=_sparse_copy)
-        if (folder / META_FILE).is_file():
-            shutil.copy2(folder / META_FILE, scratch / META_FILE)
+        for name in (META_FILE, KEYS_FILE):
+            if (folder / name).is_file():
+                shutil.copy2(folder / name, scratch / name)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -159,6 +162,7 @@ def remove_index(folder: Path) -> None:
     try:
         shutil.rmtree(folder / "shard", ignore_errors=True)
         (folder / META_FILE).unlink(missing_ok=True)
+        (folder / KEYS_FILE).unlink(missing_ok=True)
     finally:
         lock.release()
 
