@@ -48,11 +48,19 @@ def normalised(scores: Mapping[str, float], how: Normalisation) -> tuple[dict[st
 def fuse(signals: Sequence[Signal], how: Normalisation = "z") -> dict[str, float]:
     """Every question of any weighted signal, with its fused score."""
     used = [s for s in signals if s.weight > 0 and s.scores]
-    parts = [(s.weight, *normalised(s.scores, how)) for s in used]
-    candidates = set().union(*(s.scores for s in used)) if used else set()
-    return {
-        qid: sum(weight * normal.get(qid, floor) for weight, normal, floor in parts) for qid in candidates
-    }
+    if not used:
+        return {}
+    candidates = list(dict.fromkeys(qid for s in used for qid in s.scores))
+    at = {qid: n for n, qid in enumerate(candidates)}
+    total = np.zeros(len(candidates))
+    # Added signal by signal, in the signals' order: the same sums, bit for bit, as adding each
+    # question's weighted scores one after the other (ties must break the same way everywhere).
+    for s in used:
+        normal, floor = normalised(s.scores, how)
+        column = np.full(len(candidates), floor)
+        column[np.fromiter((at[qid] for qid in normal), np.intp, len(normal))] = list(normal.values())
+        total += s.weight * column
+    return dict(zip(candidates, total.tolist(), strict=True))
 
 
 def ordered(fused: Mapping[str, float]) -> list[str]:

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.sparse import Sparse
@@ -83,7 +85,8 @@ def check_unit(point_id: str, vector: Sequence[float] | None) -> None:
     normalised, so a vector file garbled on disk shows as a norm far from 1 (or not a number)."""
     if vector is None:
         return
-    norm = math.sqrt(math.fsum(x * x for x in vector))
+    values = np.asarray(vector, dtype=np.float64)
+    norm = math.sqrt(float(values @ values))
     if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
         raise IndexDamagedError(f"the stored vector of point {point_id} is damaged (norm {norm:.4g}, not 1)")
 

@@ -55,8 +55,12 @@ class Conditions:
 UNCOMMITTED: Condition = Match(pl.WRITE_STATE, pl.PENDING)
 
 
-def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Conditions:
-    """What a search (or a count) with this filter must match; ``heads_only`` keeps one point per question."""
+def search_conditions(
+    flt: SearchFilter | None, heads_only: bool = False, committed_only: bool = True
+) -> Conditions:
+    """What a search (or a count) with this filter must match; ``heads_only`` keeps one point per
+    question; ``committed_only=False`` only where no pending passage can exist
+    (``semsearch.store.pending_gate``)."""
     flt = flt or SearchFilter()
     must: list[Condition] = []
     if heads_only:
@@ -78,7 +82,7 @@ def search_conditions(flt: SearchFilter | None, heads_only: bool = False) -> Con
     if flt.only_questions is not None:
         must.append(MatchAny(pl.QUESTION_ID, tuple(flt.only_questions)))
     must_not = (Match(pl.QUESTION_ID, flt.exclude_question),) if flt.exclude_question else ()
-    return Conditions(tuple(must), (*must_not, UNCOMMITTED))
+    return Conditions(tuple(must), (*must_not, UNCOMMITTED) if committed_only else must_not)
 
 
 def question_conditions(question_id: str) -> Conditions:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import qdrant_edge as qe
 
 from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
-from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
+from semsearch.payload import QUESTION_FIELDS, is_pending, position_of, question_id_of
 from semsearch.store import edge_folder, edge_guard
 from semsearch.store.base import (
     DENSE,
@@ -33,11 +34,13 @@ from semsearch.store.conditions import (
     heads_conditions,
     natural_key_conditions,
     question_conditions,
+    uncommitted,
 )
 from semsearch.store.edge_folder import field_indexes, warm_fields
 from semsearch.store.edge_holder import ShardHolder
 from semsearch.store.edge_models import ALL_VECTORS, EDGE, nearest, point_data, to_edge_filter, vectors_of
-from semsearch.store.point_keys import KEY_FIELDS, PointKeys
+from semsearch.store.pending_gate import PendingGate
+from semsearch.store.point_keys import KEY_FIELDS, PointKeys, keyed_points, save_covering
 
 _SCROLL_PAGE = 1000
 # Bytes a passage may take on disk, written twice (the log, then its segment): vectors, payload
@@ -49,6 +52,10 @@ class EdgeStore(ShardHolder):
     kind = "edge"
     exclusive = True  # the folder's lock: no other process writes while this one holds it
     _keys: PointKeys | None = None
+
+    def __init__(self, folder: Path, create: bool = True) -> None:
+        self._gate = PendingGate()
+        super().__init__(folder, create)
 
     @property
     def keys(self) -> PointKeys:
@@ -109,15 +116,25 @@ class EdgeStore(ShardHolder):
             operation = qe.UpdateOperation.upsert_points(
                 [qe.Point(p.id, vectors_of(p), p.payload) for p in points]
             )
-            self._update("write passages", operation)
+            if any(is_pending(p.payload) for p in points):
+                with self._gate.writing_pending():
+                    self._update("write passages", operation)
+            else:
+                self._update("write passages", operation)
             for p in points:
                 self.keys.add(p.id, p.payload)
 
     def delete(self, where: Conditions) -> None:
         self._update("delete passages", qe.UpdateOperation.delete_points_by_filter(build(where, EDGE)))
+        self._gate.recount(self._none_pending)
 
     def set_payload(self, where: Conditions, values: dict[str, Any]) -> None:
         self._update("mark passages", qe.UpdateOperation.set_payload_by_filter(build(where, EDGE), values))
+        self._gate.recount(self._none_pending)
+
+    def _none_pending(self) -> bool:
+        request = qe.CountRequest(filter=build(uncommitted(), EDGE), exact=True)
+        return int(self._engine("count passages", lambda: self.shard.count(request))) == 0
 
     def optimize(self) -> None:
         if self._shard is not None:
@@ -131,11 +148,15 @@ class EdgeStore(ShardHolder):
             self._save_keys()
 
     def _save_keys(self) -> None:
-        """The point keys of every passage, saved for the next process that opens the index (the
-        entries of deleted passages dropped)."""
-        entries = [(p.id, p.payload) for p in self._scroll(None, fields=list(KEY_FIELDS))]
-        PointKeys.save(self.root, entries)
+        def scan() -> Iterator[tuple[str, dict[str, Any]]]:
+            return ((p.id, p.payload) for p in self._scroll(None, fields=list(KEY_FIELDS)))
+
+        save_covering(self.root, self.keys, self.count(None), scan)
         self._keys = PointKeys.load(self.root)
+
+    def _read_keys(self, point_ids: list[str]) -> list[Any]:
+        ids: list[int | uuid.UUID | str] = list(point_ids)
+        return self._engine("search", lambda: self.shard.retrieve(ids, list(KEY_FIELDS), False))
 
     def _upgrade_field_indexes(self) -> None:
         """Indexes made before the field indexes were cold are rebuilt so (a fraction of a second
@@ -228,36 +249,21 @@ class EdgeStore(ShardHolder):
             return []
         keyed = fields is not None and set(fields) <= set(KEY_FIELDS)
         payload: bool | list[str] = False if keyed else list(fields) if fields is not None else True
-        request = qe.QueryRequest(
-            limit=limit, query=nearest(probe), filter=to_edge_filter(flt), with_payload=payload
-        )
-        hits = self._engine("search", lambda: self.shard.query(request))
+        with self._gate.searching(self._none_pending) as committed_only:
+            request = qe.QueryRequest(
+                limit=limit,
+                query=nearest(probe),
+                filter=to_edge_filter(flt, committed_only=committed_only),
+                with_payload=payload,
+            )
+            hits = self._engine("search", lambda: self.shard.query(request))
         if probe.dense is not None and any(not math.isfinite(h.score) or h.score > 1.001 for h in hits):
             # A cosine above 1: a vector read back from a garbled file, not what was written.
             raise IndexDamagedError(f"the index {self.folder} returned impossible similarities")
         if keyed:
             assert fields is not None
-            return self._keyed(hits, fields)
+            return keyed_points(self.keys, hits, fields, self._read_keys)
         return [StoredPoint(str(h.id), dict(h.payload or {}), score=float(h.score)) for h in hits]
-
-    def _keyed(self, hits: list[Any], fields: Sequence[str]) -> list[StoredPoint]:
-        """The hits with the asked fields from the point keys; those it does not know read from the
-        engine (a hit deleted meanwhile is left out)."""
-        keys = self.keys.find([h.id for h in hits])
-        unknown: list[int | uuid.UUID | str] = [
-            str(h.id) for h, k in zip(hits, keys, strict=True) if k is None
-        ]
-        if unknown:
-            records = self._engine("search", lambda: self.shard.retrieve(unknown, list(KEY_FIELDS), False))
-            read = {str(r.id): self.keys.add(r.id, dict(r.payload or {})) for r in records}
-            keys = [k if k is not None else read.get(str(h.id)) for h, k in zip(hits, keys, strict=True)]
-        found = []
-        for h, key in zip(hits, keys, strict=True):
-            if key is not None:
-                values = dict(zip(KEY_FIELDS, key, strict=True))
-                payload = {f: values[f] for f in fields if values[f] is not None}
-                found.append(StoredPoint(str(h.id), payload, score=float(h.score)))
-        return found
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if self._ready is None or not point_ids:

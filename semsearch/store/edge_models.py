@@ -25,8 +25,10 @@ EDGE: Spelling[qe.Filter] = Spelling(
 ALL_VECTORS = [DENSE, QUESTION, QUESTION_MODEL, QUESTION_BM25]
 
 
-def to_edge_filter(flt: SearchFilter | None, heads_only: bool = False) -> qe.Filter | None:
-    return build_optional(search_conditions(flt, heads_only), EDGE)
+def to_edge_filter(
+    flt: SearchFilter | None, heads_only: bool = False, committed_only: bool = True
+) -> qe.Filter | None:
+    return build_optional(search_conditions(flt, heads_only, committed_only), EDGE)
 
 
 def vectors_of(point: PointData) -> dict[str, Any]:

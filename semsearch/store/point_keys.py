@@ -19,7 +19,7 @@ import os
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,21 @@ from typing import Any
 import numpy as np
 
 from semsearch.payload import LANGUAGE, POSITION, QUESTION_ID
+from semsearch.store.base import StoredPoint
 from semsearch.store.edge_folder import KEYS_FILE as FILE
 
 KEY_FIELDS = (QUESTION_ID, POSITION, LANGUAGE)
+# Saved point keys may hold this many entries per passage (of passages since deleted) before a
+# save reads them all from the engine again.
+_SLACK = 1.25
 _LOW = (1 << 64) - 1
 
 Key = tuple[str, int, str | None]  # question id, position, language
 
 
 def as_int(point_id: Any) -> int:
+    if isinstance(point_id, int):
+        return point_id
     return point_id.int if isinstance(point_id, uuid.UUID) else uuid.UUID(str(point_id)).int
 
 
@@ -66,12 +72,23 @@ class _Saved:
         high = np.fromiter((i >> 64 for i in ids), np.uint64, len(ids))
         at = np.minimum(np.searchsorted(self.low, low), len(self.low) - 1)
         found = ((self.low[at] == low) & (self.high[at] == high)).tolist()
+        return self._keys(at, found)
+
+    def find_all(self) -> list[Key | None]:
+        return self._keys(np.arange(len(self.low)), [True] * len(self.low))
+
+    def _keys(self, at: np.ndarray, found: list[bool]) -> list[Key | None]:
         questions, positions = self.question[at].tolist(), self.position[at].tolist()
         named = [self.languages[n] if n >= 0 else None for n in self.language[at].tolist()]
         return [
             (self.questions[questions[n]], positions[n], named[n]) if ok else None
             for n, ok in enumerate(found)
         ]
+
+
+def _payloads(keys: Iterable[Key | None]) -> Iterator[dict[str, Any]]:
+    for key in keys:
+        yield dict(zip(KEY_FIELDS, key, strict=True)) if key is not None else {}
 
 
 class PointKeys:
@@ -89,6 +106,14 @@ class PointKeys:
         ids = [as_int(p) for p in point_ids]
         keys = self._saved.find(ids) if self._saved is not None else [None] * len(ids)
         return [k if k is not None else self._added.get(i) for i, k in zip(ids, keys, strict=True)]
+
+    def entries(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every entry known (of the saved copy, then learnt since), as (point id, payload)."""
+        saved = self._saved
+        if saved is not None:
+            ids = ((h << 64) | low for low, h in zip(saved.low.tolist(), saved.high.tolist(), strict=True))
+            yield from zip(ids, _payloads(saved.find_all()), strict=True)
+        yield from zip(list(self._added), _payloads(list(self._added.values())), strict=True)
 
     def add(self, point_id: Any, payload: dict[str, Any]) -> Key | None:
         key = key_of(payload)
@@ -151,6 +176,36 @@ class PointKeys:
             tmp.unlink(missing_ok=True)
             return False
         return True
+
+
+def keyed_points(
+    keys: PointKeys, hits: Sequence[Any], fields: Sequence[str], read: Callable[[list[str]], list[Any]]
+) -> list[StoredPoint]:
+    """Engine hits (with ids and scores, no payload) with the asked ``fields`` from ``keys``; those
+    it does not know are ``read`` from the engine and learnt (a hit deleted meanwhile is left out)."""
+    found = keys.find([h.id for h in hits])
+    unknown = [str(h.id) for h, k in zip(hits, found, strict=True) if k is None]
+    if unknown:
+        read_now = {str(r.id): keys.add(r.id, dict(r.payload or {})) for r in read(unknown)}
+        found = [k if k is not None else read_now.get(str(h.id)) for h, k in zip(hits, found, strict=True)]
+    picks = [(f, KEY_FIELDS.index(f)) for f in fields]
+    return [
+        StoredPoint(str(h.id), {f: key[i] for f, i in picks if key[i] is not None}, score=h.score)
+        for h, key in zip(hits, found, strict=True)
+        if key is not None
+    ]
+
+
+def save_covering(
+    folder: Path, keys: PointKeys, count: int, scan: Callable[[], Iterable[tuple[Any, dict[str, Any]]]]
+) -> bool:
+    """Save the point keys of an index of ``count`` passages: what is known (the copy read, each
+    passage this process wrote or looked up) when it is as many as the passages and not many
+    more; else ``scan`` every passage (24 s at 400,000 passages), which also drops the entries
+    of deleted passages. Either way a passage the copy misses is only looked up by the searches
+    that meet it."""
+    entries = keys.entries() if count <= len(keys) <= count * _SLACK else scan()
+    return PointKeys.save(folder, entries)
 
 
 def _consistent(saved: _Saved) -> bool:
