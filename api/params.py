@@ -27,7 +27,9 @@ def date_query(alias: str | None, what: str) -> Any:
     return Query(alias=alias, max_length=40, description=f"{what} ({DATE_HELP}).", examples=["2023-09-01"])
 
 
-def search_filter(
+# The dependencies are ``async def`` though they only read parameters: a plain ``def`` runs in
+# the threadpool, one more thread hop per dependency and request.
+async def search_filter(
     date_from: Annotated[str | None, date_query("from", "Asked on or after")] = None,
     date_to: Annotated[str | None, date_query("to", "Asked on or before")] = None,
     before: Annotated[str | None, date_query(None, "Asked strictly before")] = None,
@@ -60,7 +62,7 @@ ClosenessSlug = Literal["same-question", "closely-related", "same-topic"]
 assert set(SLUGS) == set(get_args(ClosenessSlug))  # the labels are listed once, in the core
 
 
-def closeness_param(
+async def closeness_param(
     closeness: Annotated[
         ClosenessSlug | None,
         Query(
