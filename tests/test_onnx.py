@@ -23,7 +23,7 @@ from semsearch.embedding.cache import QueryCache
 from semsearch.embedding.loader import load_embedder
 from semsearch.embedding.onnx_check import check_texts
 from semsearch.embedding.onnx_encoder import OnnxEmbedder, read_pipeline
-from semsearch.embedding.onnx_export import REPORT, ensure_export, export_folder, is_ready
+from semsearch.embedding.onnx_export import APART, REPORT, ensure_export, export_folder, is_apart, is_ready
 from semsearch.embedding.sentence_transformer import SentenceTransformerEmbedder
 from semsearch.errors import ConfigError, ModelLoadError
 from tests.support.paths import ROOT
@@ -197,14 +197,46 @@ def test_the_pipeline_is_read_from_the_model_files(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.model
+def test_the_weights_are_kept_apart_and_an_older_export_gets_them_apart(
+    exported: Path, tmp_path: Path
+) -> None:
+    import onnx
+
+    assert is_apart(exported)
+    # The file ONNX Runtime maps holds the weights; the model file is the graph (and, in int8,
+    # the matrices under a megabyte).
+    assert (exported / "model.onnx").stat().st_size * 4 < (exported / "model.onnx.data").stat().st_size
+    assert (exported / "model.int8.onnx.data").stat().st_size > 10_000_000  # the word embeddings
+    # An export made before: weights inside the model file, no mark in its report.
+    root = tmp_path / "onnx"
+    old = export_folder(MODEL, minilm_folder(), root)
+    shutil.copytree(exported, old)
+    for name in ("model.onnx", "model.int8.onnx"):
+        onnx.save_model(onnx.load(str(old / name)), str(old / name))
+        (old / f"{name}.data").unlink()
+    report = json.loads((old / REPORT).read_text(encoding="utf-8"))
+    (old / REPORT).write_text(json.dumps({k: v for k, v in report.items() if k != APART}), encoding="utf-8")
+    assert not is_apart(old)
+    before = OnnxEmbedder(old, MODEL).embed_documents(check_texts())
+    assert ensure_export(MODEL, minilm_folder(), root) == old
+    assert is_apart(old) and (old / "model.onnx.data").is_file() and (old / "model.int8.onnx.data").is_file()
+    after = OnnxEmbedder(old, MODEL)
+    assert np.array_equal(after.embed_documents(check_texts()), before)
+    assert np.array_equal(
+        after.embed_query("cycle paths"), OnnxEmbedder(exported, MODEL).embed_query("cycle paths")
+    )
+    assert not [p for p in old.iterdir() if p.name.startswith(".")]  # no scratch folder left
+
+
 def test_two_processes_exporting_at_once_export_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
     def fake_export(source: Path, out: Path) -> dict[str, Any]:
         calls.append(1)
         time.sleep(0.2)  # long enough for the other thread to reach the lock
-        for name in ("model.onnx", REPORT):
-            (out / name).write_text("{}", encoding="utf-8")
+        (out / "model.onnx").write_text("{}", encoding="utf-8")
+        (out / REPORT).write_text(json.dumps({APART: True}), encoding="utf-8")
         return {}
 
     monkeypatch.setattr("semsearch.embedding.onnx_export.export_model", fake_export)

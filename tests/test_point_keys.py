@@ -181,7 +181,7 @@ def test_a_rewritten_question_is_found_at_its_new_passages(settings: Settings, m
 def test_the_map_itself(tmp_path: Path) -> None:
     one, two = uuid.UUID(int=(1 << 64) | 7), uuid.UUID(int=(2 << 64) | 7)  # same low 64 bits
     three = uuid.uuid4()
-    entries = [
+    entries: list[tuple[Any, dict[str, Any]]] = [
         (one, {"question_id": "q1", "position": 0, "language": "fr"}),
         (str(three), {"question_id": "q2", "position": 3}),
         ("not kept", {"question_id": "q3"}),  # no position: not a passage's key

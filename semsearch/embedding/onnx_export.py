@@ -1,7 +1,8 @@
 """Export a local sentence-transformers model to ONNX, once, into a cache folder.
 
 ``${XDG_CACHE_HOME:-~/.cache}/semsearch/onnx/<model-id>-<weights sha256, 16 hex>/``: ``model.onnx``
-(fp32, ONNX Runtime's BERT fusions), ``model.int8.onnx`` (dynamic int8, per channel), ``tokenizer.json``
+(fp32, ONNX Runtime's BERT fusions), ``model.int8.onnx`` (dynamic int8, per channel), each with its
+large weights in a file beside it (``model.onnx.data``: see :func:`weights_apart`), ``tokenizer.json``
 (sentence-transformers' own), the configuration files, and ``export.json`` (versions, agreement with
 torch). Only this step imports torch. It writes a temporary folder renamed into place under a lock:
 two processes starting at once export once, and nobody loads half a folder.
@@ -31,6 +32,9 @@ from semsearch.errors import ExportError
 
 logger = logging.getLogger("semsearch.embedder")
 REPORT = "export.json"  # written last: a folder without it is not an export
+APART = "weights_apart"  # the report's mark of an export whose weights are in files apart
+# Weights larger than this go to the file apart (all of a transformer's matrices; not its biases).
+_APART_BYTES = 1 << 20
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _CONFIGS = ("modules.json", "config_sentence_transformers.json", "config.json")
 # Exports must reproduce sentence-transformers; below this the optimised graph is refused.
@@ -94,13 +98,31 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def is_apart(folder: Path) -> bool:
+    try:
+        return bool(json.loads((folder / REPORT).read_text(encoding="utf-8")).get(APART))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def ensure_export(name: str, source: Path, root: Path | None = None) -> Path:
-    """The export folder of ``source``, made now if it is not in the cache yet."""
+    """The export folder of ``source``, made now if it is not in the cache yet (an export made
+    before the weights were kept apart gets them apart now, once: a few seconds)."""
     folder = export_folder(name, source, root)
-    if is_ready(folder):
+    if is_ready(folder) and is_apart(folder):
         return folder
     with locked(folder.with_name(folder.name + ".lock")):
+        if is_ready(folder) and is_apart(folder):
+            return folder
         if is_ready(folder):
+            try:
+                report = json.loads((folder / REPORT).read_text(encoding="utf-8"))
+                for file in (FP32_FILE, INT8_FILE):
+                    if (folder / file).is_file():
+                        weights_apart(folder / file)
+                _write_report(folder, {**report, APART: True})
+            except Exception as exc:  # onnx's reader raises anything on a damaged file
+                raise ExportError(f"cannot rewrite the ONNX model in {folder}: {exc}") from exc
             return folder
         logger.warning("exporting model '%s' to ONNX, once (about a minute) ...", name)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
@@ -147,6 +169,9 @@ def export_model(source: Path, out: Path) -> dict[str, Any]:
     if fp32["min_cosine"] < MIN_FP32_COSINE:
         raise ExportError(f"the ONNX export of {source} disagrees with torch: {fp32}")
     _quantise(out / FP32_FILE, out / INT8_FILE)
+    for file in (FP32_FILE, INT8_FILE):
+        weights_apart(out / file)
+    fp32 = compare_with_torch(out, FP32_FILE, texts, reference)
     int8 = compare_with_torch(out, INT8_FILE, texts, reference)
     raw.unlink()
     libraries = ("torch", "transformers", "sentence-transformers", "onnxruntime", "onnx")
@@ -156,9 +181,44 @@ def export_model(source: Path, out: Path) -> dict[str, Any]:
         "fused_operators": fused,
         "check": {"texts": len(texts), "fp32": fp32, "int8": int8},
         "versions": {name: metadata.version(name) for name in libraries},
+        APART: True,
     }
-    (out / REPORT).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    _write_report(out, report)
     return report
+
+
+def _write_report(folder: Path, report: dict[str, Any]) -> None:
+    tmp = folder / (REPORT + ".tmp")
+    tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    os.replace(tmp, folder / REPORT)
+
+
+def weights_apart(model_file: Path) -> None:
+    """Move the model's large weights into ``<file>.data`` beside it. ONNX Runtime maps such a
+    file into memory rather than reading it: the session opens in 0.11 s instead of 0.96 s for
+    e5-small, and the word embeddings (250,037 x 384 floats, 384 MB) take memory only for the
+    rows of tokens met (a session's resident memory 528 -> 149 MB). Same vectors: the same
+    weights, only stored elsewhere. Written beside, then renamed into place, the data file first:
+    the old model file, whole, stays valid until the new one replaces it."""
+    import onnx
+
+    model = onnx.load(str(model_file))  # loads weights already apart too
+    scratch = Path(tempfile.mkdtemp(prefix=".apart-", dir=model_file.parent))
+    try:
+        data = model_file.name + ".data"
+        onnx.save_model(
+            model,
+            str(scratch / model_file.name),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=data,
+            size_threshold=_APART_BYTES,
+        )
+        (scratch / data).chmod(0o644)  # as readable as the rest of the cache
+        os.replace(scratch / data, model_file.with_name(data))
+        os.replace(scratch / model_file.name, model_file)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _trace(transformer: Any, raw: Path) -> list[str]:
