@@ -2,10 +2,11 @@
 
 ``${XDG_CACHE_HOME:-~/.cache}/semsearch/onnx/<model-id>-<weights sha256, 16 hex>/``: ``model.onnx``
 (fp32, ONNX Runtime's BERT fusions), ``model.int8.onnx`` (dynamic int8, per channel), each with its
-large weights in a file beside it (``model.onnx.data``: see :func:`weights_apart`), ``tokenizer.json``
-(sentence-transformers' own), the configuration files, and ``export.json`` (versions, agreement with
-torch). Only this step imports torch. It writes a temporary folder renamed into place under a lock:
-two processes starting at once export once, and nobody loads half a folder.
+large weights in a file beside it (``model.onnx.data``: ``semsearch.embedding.onnx_weights``),
+``tokenizer.json`` (sentence-transformers' own), the configuration files, and ``export.json``
+(versions, agreement with torch). Only this step imports torch. It writes a temporary folder
+renamed into place under a lock: two processes starting at once export once, and nobody loads
+half a folder.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ from typing import Any
 
 from semsearch.embedding.onnx_check import check_texts, compare_with_torch
 from semsearch.embedding.onnx_encoder import FP32_FILE, INT8_FILE, read_pipeline
+from semsearch.embedding.onnx_weights import weights_apart
 from semsearch.embedding.sentence_transformer import offline_hub
 from semsearch.errors import ExportError
 
 logger = logging.getLogger("semsearch.embedder")
 REPORT = "export.json"  # written last: a folder without it is not an export
 APART = "weights_apart"  # the report's mark of an export whose weights are in files apart
-# Weights larger than this go to the file apart (all of a transformer's matrices; not its biases).
-_APART_BYTES = 1 << 20
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _CONFIGS = ("modules.json", "config_sentence_transformers.json", "config.json")
 # Exports must reproduce sentence-transformers; below this the optimised graph is refused.
@@ -191,34 +191,6 @@ def _write_report(folder: Path, report: dict[str, Any]) -> None:
     tmp = folder / (REPORT + ".tmp")
     tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     os.replace(tmp, folder / REPORT)
-
-
-def weights_apart(model_file: Path) -> None:
-    """Move the model's large weights into ``<file>.data`` beside it. ONNX Runtime maps such a
-    file into memory rather than reading it: the session opens in 0.11 s instead of 0.96 s for
-    e5-small, and the word embeddings (250,037 x 384 floats, 384 MB) take memory only for the
-    rows of tokens met (a session's resident memory 528 -> 149 MB). Same vectors: the same
-    weights, only stored elsewhere. Written beside, then renamed into place, the data file first:
-    the old model file, whole, stays valid until the new one replaces it."""
-    import onnx
-
-    model = onnx.load(str(model_file))  # loads weights already apart too
-    scratch = Path(tempfile.mkdtemp(prefix=".apart-", dir=model_file.parent))
-    try:
-        data = model_file.name + ".data"
-        onnx.save_model(
-            model,
-            str(scratch / model_file.name),
-            save_as_external_data=True,
-            all_tensors_to_one_file=True,
-            location=data,
-            size_threshold=_APART_BYTES,
-        )
-        (scratch / data).chmod(0o644)  # as readable as the rest of the cache
-        os.replace(scratch / data, model_file.with_name(data))
-        os.replace(scratch / model_file.name, model_file)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _trace(transformer: Any, raw: Path) -> list[str]:

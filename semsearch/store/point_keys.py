@@ -30,7 +30,7 @@ from semsearch.payload import LANGUAGE, POSITION, QUESTION_ID
 from semsearch.store.base import StoredPoint
 from semsearch.store.edge_folder import KEYS_FILE as FILE
 
-KEY_FIELDS = (QUESTION_ID, POSITION, LANGUAGE)
+KEY_FIELDS: tuple[str, ...] = (QUESTION_ID, POSITION, LANGUAGE)
 # Saved point keys may hold this many entries per passage (of passages since deleted) before a
 # save reads them all from the engine again.
 _SLACK = 1.25
