@@ -6,11 +6,15 @@ on both alike):
   passage's question and position from the engine's payloads, as before;
 - ``gate``: whole searches without the pending condition (no write under way) or with it;
 - ``onnx``: e5's ONNX session opened from an export with its weights apart (memory-mapped) or
-  inside the model file, as before: opening time and resident memory, each in a fresh process.
+  inside the model file, as before: opening time and resident memory, each in a fresh process;
+- ``startup``: where a fresh process's time goes from its start to its first search, each loader
+  timed in its thread, and whether e5's tokenizer and the index's opening hold the interpreter
+  (how fast a Python loop in another thread runs meanwhile).
 
     python -m bench.levers keys /tmp/semsearch-bench/scale-index
     python -m bench.levers gate /tmp/semsearch-bench/scale-index
     python -m bench.levers onnx
+    python -m bench.levers startup /tmp/semsearch-bench/scale-index
 """
 
 from __future__ import annotations
@@ -146,11 +150,76 @@ def onnx_open(rounds: int) -> None:
         )
 
 
+_STARTUP = """
+import sys, threading, time
+started = time.perf_counter()
+import api.app, uvicorn
+from pathlib import Path
+import semsearch.embedding.loader as loader
+import semsearch.store.edge as edge
+from semsearch.service import SearchService
+from semsearch.settings import Settings
+spans = [("imports", 0.0, time.perf_counter() - started)]
+def timed(name, call):
+    def run(*args, **kwargs):
+        begun = time.perf_counter() - started
+        result = call(*args, **kwargs)
+        spans.append((name, begun, time.perf_counter() - started))
+        return result
+    return run
+loader.load_embedder = timed("e5", loader.load_embedder)
+loader.load_question_embedder = timed("USE", loader.load_question_embedder)
+edge.EdgeStore.__init__ = timed("index", edge.EdgeStore.__init__)
+service = SearchService.open(Settings(index_path=Path(sys.argv[1]), _env_file=None), create=False)
+service.embed_query("warm up"); service.embed_whole("warm up")
+begun = time.perf_counter() - started
+service.search_page("premi\u00e8re question du jour", 10)
+spans.append(("first search", begun, time.perf_counter() - started))
+for name, begin, end in spans:
+    print(f"{name:13s} {begin:5.2f} -> {end:5.2f} s ({end - begin:.2f} s)")
+"""
+
+_HOLDS = """
+import sys, threading, time
+def share(load):
+    done = []
+    thread = threading.Thread(target=lambda: (load(), done.append(1)))
+    begun, ticks = time.perf_counter(), 0
+    thread.start()
+    while not done:
+        ticks += 1
+    seconds = time.perf_counter() - begun
+    begun, free = time.perf_counter(), 0
+    while time.perf_counter() - begun < seconds:
+        free += 1
+    return seconds, 100 * ticks / free
+from tokenizers import Tokenizer
+import qdrant_edge as qe
+for name, load in (("e5's tokenizer", lambda: Tokenizer.from_file(sys.argv[1])),
+                   ("the index's opening", lambda: qe.EdgeShard.load(sys.argv[2]).close())):
+    seconds, speed = share(load)
+    print(f"{name}: {seconds:.2f} s in a thread; a Python loop beside it ran at {speed:.0f} % of its speed")
+"""
+
+
+def startup(index: Path) -> None:
+    from semsearch.embedding.loader import load_embedder
+    from semsearch.settings import Settings
+
+    print("a fresh process, from its start to its first search (the loaders run in threads):")
+    subprocess.run([sys.executable, "-c", _STARTUP, str(index)], check=True)
+    folder = Path(load_embedder(Settings(_env_file=None)).folder)  # type: ignore[attr-defined,call-arg]
+    # The shard is opened directly: no other process may hold the index meanwhile.
+    subprocess.run(
+        [sys.executable, "-c", _HOLDS, str(folder / "tokenizer.json"), str(index / "shard")], check=True
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("lever", choices=["keys", "gate", "onnx"])
+    parser.add_argument("lever", choices=["keys", "gate", "onnx", "startup"])
     parser.add_argument("index", nargs="?", type=Path, default=Path("/tmp/semsearch-bench/scale-index"))
     parser.add_argument("--queries", type=int, default=1200)
     parser.add_argument("--rounds", type=int, default=5)
@@ -161,6 +230,8 @@ def main() -> None:
         sys.exit(f"no index in {args.index}: build it with 'python -m bench.run --only floor' first")
     elif args.lever == "keys":
         keys(args.index, args.queries)
+    elif args.lever == "startup":
+        startup(args.index)
     else:
         gate(args.index, args.queries)
 
