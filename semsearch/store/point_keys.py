@@ -15,7 +15,6 @@ stale or unreadable, it only costs the engine reads it saves.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 import zipfile
@@ -29,6 +28,7 @@ import numpy as np
 from semsearch.payload import LANGUAGE, POSITION, QUESTION_ID
 from semsearch.store.base import StoredPoint
 from semsearch.store.edge_folder import KEYS_FILE as FILE
+from semsearch.whole_files import write_whole
 
 KEY_FIELDS: tuple[str, ...] = (QUESTION_ID, POSITION, LANGUAGE)
 # Saved point keys may hold this many entries per passage (of passages since deleted) before a
@@ -168,13 +168,9 @@ class PointKeys:
             "questions": np.array(questions, dtype=str) if questions else np.array([], dtype="<U1"),
             "languages": np.array(languages, dtype=str) if languages else np.array([], dtype="<U1"),
         }
-        tmp = folder / (FILE + ".tmp")
         try:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, **arrays)  # type: ignore[arg-type]
-            os.replace(tmp, folder / FILE)
+            write_whole(folder / FILE, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
         except OSError:
-            tmp.unlink(missing_ok=True)
             return False
         return True
 

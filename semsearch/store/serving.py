@@ -12,6 +12,8 @@ import json
 import os
 from pathlib import Path
 
+from semsearch.whole_files import write_text_whole
+
 FILE = "serving.json"
 
 
@@ -19,10 +21,7 @@ def announce(folder: Path, url: str) -> None:
     """Say where this process answers (nothing when the index folder does not exist yet)."""
     if not folder.is_dir():
         return
-    path = folder / FILE
-    tmp = path.with_name(f".{FILE}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_whole(folder / FILE, json.dumps({"pid": os.getpid(), "url": url}))
 
 
 def withdraw(folder: Path) -> None:
