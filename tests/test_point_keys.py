@@ -16,7 +16,7 @@ from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store import edge as edge_module
 from semsearch.store import edge_folder
-from semsearch.store.point_keys import FILE, PointKeys
+from semsearch.store.point_keys import FILE, PointKeys, key_of
 
 MakeQ = Callable[..., Question]
 QUERIES = ("primes à la rénovation", "pistes cyclables", "cycle paths maintenance", "éoliennes")
@@ -181,12 +181,12 @@ def test_a_rewritten_question_is_found_at_its_new_passages(settings: Settings, m
 def test_the_map_itself(tmp_path: Path) -> None:
     one, two = uuid.UUID(int=(1 << 64) | 7), uuid.UUID(int=(2 << 64) | 7)  # same low 64 bits
     three = uuid.uuid4()
-    entries: list[tuple[Any, dict[str, Any]]] = [
+    payloads: list[tuple[Any, dict[str, Any]]] = [
         (one, {"question_id": "q1", "position": 0, "language": "fr"}),
         (str(three), {"question_id": "q2", "position": 3}),
         ("not kept", {"question_id": "q3"}),  # no position: not a passage's key
     ]
-    entries = [e for e in entries if e[0] != "not kept"]
+    entries = [(i, key) for i, payload in payloads if (key := key_of(payload)) is not None]
     assert PointKeys.save(tmp_path, entries)
     keys = PointKeys.load(tmp_path)
     assert keys.find([one, three, two]) == [("q1", 0, "fr"), ("q2", 3, None), None]

@@ -40,7 +40,7 @@ from semsearch.store.edge_folder import field_indexes, warm_fields
 from semsearch.store.edge_holder import ShardHolder
 from semsearch.store.edge_models import ALL_VECTORS, EDGE, nearest, point_data, to_edge_filter, vectors_of
 from semsearch.store.pending_gate import PendingGate
-from semsearch.store.point_keys import KEY_FIELDS, PointKeys, keyed_points, save_covering
+from semsearch.store.point_keys import KEY_FIELDS, Key, PointKeys, key_of, keyed_points, save_covering
 
 _SCROLL_PAGE = 1000
 # Bytes a passage may take on disk, written twice (the log, then its segment): vectors, payload
@@ -148,8 +148,10 @@ class EdgeStore(ShardHolder):
             self._save_keys()
 
     def _save_keys(self) -> None:
-        def scan() -> Iterator[tuple[str, dict[str, Any]]]:
-            return ((p.id, p.payload) for p in self._scroll(None, fields=list(KEY_FIELDS)))
+        def scan() -> Iterator[tuple[str, Key]]:
+            for p in self._scroll(None, fields=list(KEY_FIELDS)):
+                if (key := key_of(p.payload)) is not None:
+                    yield p.id, key
 
         save_covering(self.root, self.keys, self.count(None), scan)
         self._keys = PointKeys.load(self.root)

@@ -74,8 +74,8 @@ class _Saved:
         found = ((self.low[at] == low) & (self.high[at] == high)).tolist()
         return self._keys(at, found)
 
-    def find_all(self) -> list[Key | None]:
-        return self._keys(np.arange(len(self.low)), [True] * len(self.low))
+    def all_keys(self) -> list[Key]:
+        return [k for k in self._keys(np.arange(len(self.low)), [True] * len(self.low)) if k is not None]
 
     def _keys(self, at: np.ndarray, found: list[bool]) -> list[Key | None]:
         questions, positions = self.question[at].tolist(), self.position[at].tolist()
@@ -84,11 +84,6 @@ class _Saved:
             (self.questions[questions[n]], positions[n], named[n]) if ok else None
             for n, ok in enumerate(found)
         ]
-
-
-def _payloads(keys: Iterable[Key | None]) -> Iterator[dict[str, Any]]:
-    for key in keys:
-        yield dict(zip(KEY_FIELDS, key, strict=True)) if key is not None else {}
 
 
 class PointKeys:
@@ -107,14 +102,13 @@ class PointKeys:
         keys = self._saved.find(ids) if self._saved is not None else [None] * len(ids)
         return [k if k is not None else self._added.get(i) for i, k in zip(ids, keys, strict=True)]
 
-    def entries(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Every entry known (of the saved copy, then learnt since), as (point id, payload)."""
+    def entries(self) -> Iterator[tuple[int, Key]]:
+        """Every entry known: of the saved copy, then learnt since."""
         saved = self._saved
         if saved is not None:
             ids = ((h << 64) | low for low, h in zip(saved.low.tolist(), saved.high.tolist(), strict=True))
-            yield from zip(ids, _payloads(saved.find_all()), strict=True)
-        added = list(self._added.items())  # one snapshot: searches may add meanwhile
-        yield from zip((i for i, _ in added), _payloads(k for _, k in added), strict=True)
+            yield from zip(ids, saved.all_keys(), strict=True)
+        yield from list(self._added.items())  # one snapshot: searches may add meanwhile
 
     def add(self, point_id: Any, payload: dict[str, Any]) -> Key | None:
         key = key_of(payload)
@@ -146,14 +140,10 @@ class PointKeys:
         return cls(loaded)
 
     @staticmethod
-    def save(folder: Path, entries: Iterable[tuple[Any, dict[str, Any]]]) -> bool:
-        """Write the map of ``entries`` (point id, payload) beside the shard, whole or not at all
-        (write then rename). False when it could not be written: searches then read the engine."""
-        keys: dict[int, Key] = {}
-        for point_id, payload in entries:
-            key = key_of(payload)
-            if key is not None:
-                keys[as_int(point_id)] = key
+    def save(folder: Path, entries: Iterable[tuple[Any, Key]]) -> bool:
+        """Write the map of ``entries`` (point id, key) beside the shard, whole or not at all.
+        False when it could not be written: searches then read the engine."""
+        keys = {as_int(point_id): key for point_id, key in entries}
         ids = sorted(keys, key=lambda i: i & _LOW)
         questions = sorted({keys[i][0] for i in ids})
         languages = sorted({lang for i in ids if (lang := keys[i][2]) is not None})
@@ -194,7 +184,7 @@ def keyed_points(
 
 
 def save_covering(
-    folder: Path, keys: PointKeys, count: int, scan: Callable[[], Iterable[tuple[Any, dict[str, Any]]]]
+    folder: Path, keys: PointKeys, count: int, scan: Callable[[], Iterable[tuple[Any, Key]]]
 ) -> bool:
     """Save the point keys of an index of ``count`` passages: what is known (the copy read, each
     passage this process wrote or looked up) when it is as many as the passages and not many
