@@ -55,6 +55,19 @@ def _alternated(texts: list[str], kinds: dict[str, Callable[[str], Any]]) -> dic
     return times
 
 
+def _export_folder() -> Path:
+    """The default model's ONNX export (made now if it is not in the cache), without loading it."""
+    from semsearch.embedding.loader import local_model_source, model_id
+    from semsearch.embedding.onnx_export import ensure_export
+    from semsearch.settings import Settings
+
+    name = model_id(Settings(_env_file=None).model)  # type: ignore[call-arg]
+    source = local_model_source(name)
+    if source is None:
+        sys.exit(f"the model '{name}' is not a local folder: it has no ONNX export to time")
+    return ensure_export(name, source)
+
+
 def keys(index: Path, queries: int) -> None:
     from semsearch.fanout import Fanout
     from semsearch.filters import SearchFilter
@@ -128,10 +141,7 @@ print(json.dumps({'seconds': seconds, 'mib': opened, 'after_query': rss() - befo
 def onnx_open(rounds: int) -> None:
     import onnx
 
-    from semsearch.embedding.loader import load_embedder
-    from semsearch.settings import Settings
-
-    folder = Path(load_embedder(Settings(_env_file=None)).folder)  # type: ignore[attr-defined,call-arg]
+    folder = _export_folder()
     with tempfile.TemporaryDirectory() as scratch:
         inline = Path(scratch) / "model.onnx"
         onnx.save_model(onnx.load(str(folder / "model.onnx")), str(inline))  # weights inside, as before
@@ -203,12 +213,9 @@ for name, load in (("e5's tokenizer", lambda: Tokenizer.from_file(sys.argv[1])),
 
 
 def startup(index: Path) -> None:
-    from semsearch.embedding.loader import load_embedder
-    from semsearch.settings import Settings
-
     print("a fresh process, from its start to its first search (the loaders run in threads):")
     subprocess.run([sys.executable, "-c", _STARTUP, str(index)], check=True)
-    folder = Path(load_embedder(Settings(_env_file=None)).folder)  # type: ignore[attr-defined,call-arg]
+    folder = _export_folder()
     # The shard is opened directly: no other process may hold the index meanwhile.
     subprocess.run(
         [sys.executable, "-c", _HOLDS, str(folder / "tokenizer.json"), str(index / "shard")], check=True
