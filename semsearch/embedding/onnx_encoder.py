@@ -1,6 +1,6 @@
 """The query-path encoder: a sentence-transformers model exported to ONNX, run by ONNX Runtime.
 
-Only ``onnxruntime``, ``tokenizers`` and numpy are imported: importing torch and
+Only ``onnxruntime``, a tokenizer (``semsearch.embedding.pieces``) and numpy are imported: importing torch and
 sentence-transformers costs seconds, the encoding of a short query milliseconds. The model's own
 configuration files (``modules.json``, the pooling ``config.json``, ``sentence_bert_config.json``,
 ``config_sentence_transformers.json``) say how tokens become a vector; this module reproduces that
@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from semsearch.embedding.pieces import load_tokens
 from semsearch.embedding.prompts import Prompts, resolve
 from semsearch.errors import ModelLoadError
 
@@ -154,7 +155,6 @@ class OnnxEmbedder:
         prompts: Mapping[str, str] | None = None,
     ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         self.name = name
         self.folder = folder
@@ -170,14 +170,10 @@ class OnnxEmbedder:
             self._session = ort.InferenceSession(
                 self._model_file, session_options(False, threads), providers=["CPUExecutionProvider"]
             )
-            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            # Padding is done per batch, to the batch's longest text.
+            self._tokens = load_tokens(folder, self.max_tokens)
         except Exception as exc:
             raise ModelLoadError(f"cannot load the ONNX model in {folder}: {exc}") from exc
-        # Configured once and never changed: tokenizers' settings are not safe to flip while other
-        # threads encode. Padding is done per batch, to the batch's longest text.
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(self.max_tokens)
-        self._specials = self._tokenizer.num_special_tokens_to_add(False)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dimension = int(self._session.get_outputs()[0].shape[-1] or self.pipeline.dimension)
         self._batch_session: Any = None  # made on the first embed_documents (indexing only)
@@ -193,18 +189,16 @@ class OnnxEmbedder:
                 )
             return self._batch_session
 
-    def _forward(self, session: Any, encodings: Sequence[Any]) -> np.ndarray:
-        """One padded batch through the model, pooled and normalised."""
-        width = max(len(e.ids) for e in encodings)
+    def _forward(self, session: Any, encodings: Sequence[list[int]]) -> np.ndarray:
+        """One padded batch through the model, pooled and normalised (one text each: every token
+        attended, all of segment 0)."""
+        width = max(map(len, encodings))
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
         for row, e in enumerate(encodings):
-            n = len(e.ids)
-            ids[row, :n] = e.ids
-            mask[row, :n] = e.attention_mask
-            types[row, :n] = e.type_ids
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            ids[row, : len(e)] = e
+            mask[row, : len(e)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         tokens = session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
         vectors = pool(tokens, mask, self.pipeline.pooling)
         # Always normalised, as SentenceTransformerEmbedder asks of sentence-transformers: the
@@ -213,8 +207,8 @@ class OnnxEmbedder:
         return np.asarray(vectors / np.clip(norms, 1e-12, None), dtype=np.float32)
 
     def _embed(self, session: Any, texts: Sequence[str], prompt: str) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        encodings = self._tokens.encode([prompt + t for t in texts])
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), BATCH_SIZE):
             chosen = order[start : start + BATCH_SIZE]
@@ -231,9 +225,5 @@ class OnnxEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` untruncated, special tokens ([CLS], [SEP]) included: they count
-        against the model's maximum too. Truncation hands the rest back as overflowing pieces,
-        each wrapped in its own special tokens, so one tokenizer serves both needs (loading a
-        second one would cost a cold start tens of milliseconds)."""
-        encoding = self._tokenizer.encode(text)
-        pieces = [encoding, *encoding.overflowing]
-        return sum(len(p.ids) - self._specials for p in pieces) + self._specials
+        against the model's maximum too."""
+        return self._tokens.count(text)
