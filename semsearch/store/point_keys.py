@@ -170,15 +170,18 @@ def keyed_points(
 ) -> list[StoredPoint]:
     """Engine hits (with ids and scores, no payload) with the asked ``fields`` from ``keys``; those
     it does not know are ``read`` from the engine and learnt (a hit deleted meanwhile is left out)."""
-    found = keys.find([h.id for h in hits])
-    unknown = [str(h.id) for h, k in zip(hits, found, strict=True) if k is None]
+    # The engine makes a new UUID object each time a hit's id is read: read once (1 µs a hit, 500
+    # hits a search).
+    ids = [h.id for h in hits]
+    found = keys.find(ids)
+    unknown = [str(i) for i, k in zip(ids, found, strict=True) if k is None]
     if unknown:
         read_now = {str(r.id): keys.add(r.id, dict(r.payload or {})) for r in read(unknown)}
-        found = [k if k is not None else read_now.get(str(h.id)) for h, k in zip(hits, found, strict=True)]
+        found = [k if k is not None else read_now.get(str(i)) for i, k in zip(ids, found, strict=True)]
     picks = [(f, KEY_FIELDS.index(f)) for f in fields]
     return [
-        StoredPoint(str(h.id), {f: key[i] for f, i in picks if key[i] is not None}, score=h.score)
-        for h, key in zip(hits, found, strict=True)
+        StoredPoint(str(point_id), {f: key[n] for f, n in picks if key[n] is not None}, score=h.score)
+        for h, point_id, key in zip(hits, ids, found, strict=True)
         if key is not None
     ]
 
