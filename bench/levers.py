@@ -180,7 +180,8 @@ def timed(name, call):
 loader.load_embedder = timed("e5", loader.load_embedder)
 loader.load_question_embedder = timed("USE", loader.load_question_embedder)
 edge.EdgeStore.__init__ = timed("index", edge.EdgeStore.__init__)
-service = SearchService.open(Settings(index_path=Path(sys.argv[1]), _env_file=None), create=False)
+settings = Settings(index_path=Path(sys.argv[1]), _env_file=None)
+service = SearchService.open(settings, load_model=True, create=False)  # as serve opens it
 service.embed_query("warm up"); service.embed_whole("warm up")
 begun = time.perf_counter() - started
 service.search_page("premi\u00e8re question du jour", 10)

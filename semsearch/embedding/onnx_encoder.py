@@ -167,11 +167,12 @@ class OnnxEmbedder:
         self._model_file = str(folder / (INT8_FILE if quantized else FP32_FILE))
         self._threads = threads
         try:
+            # The tokenizer first: sentencepiece reads its pieces without holding the interpreter,
+            # so they load while the index opens (which holds it); the session then waits for it.
+            self._tokens = load_tokens(folder, self.max_tokens)  # padding is done per batch
             self._session = ort.InferenceSession(
                 self._model_file, session_options(False, threads), providers=["CPUExecutionProvider"]
             )
-            # Padding is done per batch, to the batch's longest text.
-            self._tokens = load_tokens(folder, self.max_tokens)
         except Exception as exc:
             raise ModelLoadError(f"cannot load the ONNX model in {folder}: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
