@@ -122,6 +122,24 @@ def test_a_damaged_pieces_file_falls_back_to_tokenizers(folder: Path, tmp_path: 
     tokens = load_tokens(copy_folder, LIMIT)
     assert isinstance(tokens, HubTokens)
     assert tokens.encode(["Bonjour"]) == HubTokens(folder / "tokenizer.json", LIMIT).encode(["Bonjour"])
+    again = load_tokens(copy_folder, LIMIT)  # the damaged file was removed: made again, whole
+    assert isinstance(again, PieceTokens)
+    assert again.encode(["Bonjour"]) == tokens.encode(["Bonjour"])
+
+
+def test_without_sentencepiece_tokenizers_is_used_and_the_pieces_tried_again_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(*args: object) -> None:
+        raise ImportError("No module named 'sentencepiece'")
+
+    shutil.copy(E5_TOKENIZER.locate(), tmp_path / "tokenizer.json")
+    monkeypatch.setattr(pieces_module, "PieceTokens", missing)
+    assert isinstance(load_tokens(tmp_path, LIMIT), HubTokens)
+    assert not (tmp_path / UNUSABLE_FILE).exists() and not (tmp_path / PIECES_FILE).exists()
+    assert not list(tmp_path.glob(".*trial"))
+    monkeypatch.undo()
+    assert isinstance(load_tokens(tmp_path, LIMIT), PieceTokens)
 
 
 def test_a_tokenizer_of_another_kind_keeps_tokenizers(tmp_path: Path) -> None:
@@ -158,3 +176,14 @@ def test_other_pre_tokenizers_are_not_compiled() -> None:
     ):
         assert compile_pieces({**described, **change}) is None
     assert compile_pieces(described) is not None
+
+
+def test_threads_tokenize_at_once_as_one_does(both: tuple[PieceTokens, HubTokens]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pieces, _ = both
+    texts = [f"{t} {n}" for n in range(20) for t in _our_texts()]
+    alone = [pieces.encode([t])[0] for t in texts]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda t: pieces.encode([t])[0], texts))
+    assert together == alone

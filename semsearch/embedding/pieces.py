@@ -15,19 +15,22 @@ differently (``tests/test_pieces.py`` measures it on the shared corpora). A mode
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
+import os
 import re
 import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from semsearch.whole_files import write_whole
+from semsearch.whole_files import write_text_whole, write_whole
 
 logger = logging.getLogger(__name__)
 
 PIECES_FILE = "tokenizer.pieces.model"
+SPEC_FILE = "tokenizer.pieces.json"  # what PieceTokens adds around the pieces: the special tokens
 UNUSABLE_FILE = "tokenizer.pieces.unusable"  # the pieces were tried and did not agree: keep tokenizers
 # Texts the two tokenizers must tokenize alike before the pieces are used: languages, accents,
 # spacing, unknown characters, and the special tokens written out in a text.
@@ -123,42 +126,47 @@ def load_tokens(folder: Path, limit: int) -> Tokens:
     """The tokenizer of an exported model folder: its pieces when it has usable ones (written
     now, once, if they can be), else ``tokenizer.json`` through ``tokenizers``."""
     source = folder / "tokenizer.json"
-    spec_file = folder / PIECES_FILE
-    if not spec_file.is_file() and not (folder / UNUSABLE_FILE).exists():
+    pieces_file, spec_file = folder / PIECES_FILE, folder / SPEC_FILE
+    if not (pieces_file.is_file() and spec_file.is_file()) and not (folder / UNUSABLE_FILE).exists():
         _write_pieces(source, folder)
-    if spec_file.is_file():
+    if pieces_file.is_file():
         try:
-            spec = json.loads((folder / (PIECES_FILE + ".json")).read_text(encoding="utf-8"))
-            return PieceTokens(spec_file, spec, limit)
-        except Exception as exc:  # a damaged file: tokenizers reads the model's own file instead
+            return PieceTokens(pieces_file, json.loads(spec_file.read_text(encoding="utf-8")), limit)
+        except Exception as exc:  # damaged: tokenizers now, the pieces made again next time
             logger.warning("ignoring the damaged tokenizer pieces in %s (%s)", folder, exc)
+            with contextlib.suppress(OSError):
+                pieces_file.unlink()
     return HubTokens(source, limit)
 
 
 def _write_pieces(source: Path, folder: Path) -> None:
     """Write the pieces of ``tokenizer.json`` in SentencePiece's format when it is a unigram model
-    that ``sentencepiece`` runs alike, checked on :data:`SAMPLE`; else mark them unusable. A
-    folder that cannot be written keeps ``tokenizers``."""
+    that ``sentencepiece`` runs alike, checked on :data:`SAMPLE` from a trial copy (the pieces file
+    appears, whole, only once checked: another process may be loading meanwhile); else mark them
+    unusable. A folder that cannot be written, or no ``sentencepiece``, keeps ``tokenizers``."""
+    trial = folder / f".{PIECES_FILE}.{os.getpid()}.trial"
     try:
-        described = json.loads(source.read_text(encoding="utf-8"))
-        built = compile_pieces(described)
+        built = compile_pieces(json.loads(source.read_text(encoding="utf-8")))
         if built is None:
             (folder / UNUSABLE_FILE).touch()
             return
         model, spec = built
-        write_whole(folder / PIECES_FILE, lambda handle: handle.write(model))
-        write_whole(folder / (PIECES_FILE + ".json"), lambda handle: handle.write(json.dumps(spec).encode()))
-        if not _agrees(source, folder, spec):
+        write_text_whole(folder / SPEC_FILE, json.dumps(spec))
+        trial.write_bytes(model)
+        if _agrees(source, trial, spec):
+            write_whole(folder / PIECES_FILE, lambda handle: handle.write(model))
+        else:
             logger.warning("the tokenizer pieces of %s do not tokenize as tokenizers does: not used", folder)
-            (folder / PIECES_FILE).unlink(missing_ok=True)
             (folder / UNUSABLE_FILE).touch()
-    except OSError as exc:
-        logger.warning("cannot write the tokenizer pieces in %s (%s): tokenizers is used", folder, exc)
+    except Exception as exc:  # a read-only cache, no sentencepiece, pieces it refuses: tokenizers
+        logger.warning("cannot use tokenizer pieces in %s (%s): tokenizers is used", folder, exc)
+    finally:
+        trial.unlink(missing_ok=True)
 
 
-def _agrees(source: Path, folder: Path, spec: dict[str, Any]) -> bool:
+def _agrees(source: Path, pieces_file: Path, spec: dict[str, Any]) -> bool:
     limit = 512
-    pieces = PieceTokens(folder / PIECES_FILE, spec, limit)
+    pieces = PieceTokens(pieces_file, spec, limit)
     hub = HubTokens(source, limit)
     return pieces.encode(SAMPLE) == hub.encode(SAMPLE) and all(
         pieces.count(t) == hub.count(t) for t in SAMPLE
