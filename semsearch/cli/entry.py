@@ -16,7 +16,7 @@ _M_ARENA_MAX = -8  # glibc's mallopt parameter
 def few_arenas(default: int = 2) -> None:
     """Cap glibc's malloc arenas, before any thread starts. It gives each thread that contends for
     memory an arena of its own, up to eight per core, and what one frees stays in it: serving
-    8 clients, the server kept 150 MiB more with the default (docs/performance.md). The
+    8 clients, the server kept 40-150 MiB more with the default (docs/performance.md). The
     environment variable carries the cap to the server's worker processes (``--workers``), which
     start afresh; a value the user set wins. A C library without ``mallopt`` is left alone."""
     chosen = os.environ.get("MALLOC_ARENA_MAX", "")
