@@ -1,13 +1,15 @@
-"""A request's independent parts run at once: the query's two encodings, the ranking's engine
-queries (one per signal). Alone on the machine a search waits for each in turn although the
-other core is idle; under load the pool's queue takes the requests' parts in the order they came.
+"""A request's independent parts run at once: each model's encoding of the query and the engine
+queries that need it, BM25's engine query. Alone on the machine a search would wait for each in
+turn although the other core is idle; under load the pool's queue takes the requests' parts in
+the order they came.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -39,3 +41,29 @@ class Fanout:
 
 
 SEQUENTIAL = Fanout(0)
+
+
+class Deferred(Generic[T]):
+    """A value made on its first use, by whichever thread asks first (one that asks meanwhile
+    waits for it): a query's vector, computed in the part of the search that needs it. A failure
+    is raised to the thread that asked, and the next one tries again."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make: Callable[[], T] | None = make
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, value: T) -> Deferred[T]:
+        """One already made."""
+        done: Deferred[T] = cls(lambda: value)
+        done.get()
+        return done
+
+    def get(self) -> T:
+        if self._make is not None:
+            with self._lock:
+                if self._make is not None:
+                    self._value = self._make()
+                    self._make = None
+        return self._value  # type: ignore[return-value]  # made above (T may itself allow None)

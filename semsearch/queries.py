@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from semsearch.errors import NotFoundError
-from semsearch.fanout import Fanout
+from semsearch.fanout import Deferred
 from semsearch.payload import is_answer, language_of, text_of
 from semsearch.query import check_mode, query_text
 from semsearch.ranking import RankQuery
@@ -30,9 +30,6 @@ class Encoding(Protocol):
 
     def embed_whole(self, text: str) -> np.ndarray | None: ...
 
-    @property
-    def fanout(self) -> Fanout: ...
-
 
 def uses_whole(service: Encoding, text: str, language: str | None) -> bool:
     """Whether the query's language weighs the question-level model (else: no forward pass)."""
@@ -42,18 +39,16 @@ def uses_whole(service: Encoding, text: str, language: str | None) -> bool:
 
 def text_query(service: Encoding, query: str, mode: str | None, whole: bool | None) -> RankQuery:
     """A search for a text; ``whole``: compute the question-level model's vector (None: when the
-    query's language weighs it)."""
+    query's language weighs it). The vectors are computed by the ranking, in the parts of the
+    search that use them (``semsearch.ranking.gather``)."""
     text = query_text(query, service.settings.max_query_chars)
     service.check_model()
     chosen = check_mode(mode or service.settings.search_mode)
     if chosen == "sparse":
         return RankQuery(chosen, text)
     wanted = uses_whole(service, text, None) if whole is None else whole
-    if not wanted:
-        return RankQuery(chosen, text, service.embed_query(text))
-    # The two models at once (the question-level one is the quicker: it runs in the pool).
-    dense, vector = service.fanout.run([lambda: service.embed_query(text), lambda: service.embed_whole(text)])
-    return RankQuery(chosen, text, dense, vector)
+    vector = Deferred(lambda: service.embed_whole(text)) if wanted else None
+    return RankQuery(chosen, text, Deferred(lambda: service.embed_query(text)), vector)
 
 
 def question_query(service: Encoding, question_id: str, mode: str | None, whole: bool | None) -> RankQuery:
@@ -69,6 +64,11 @@ def question_query(service: Encoding, question_id: str, mode: str | None, whole:
     if chosen == "sparse":
         return RankQuery(chosen, text, language=language)
     stored = points[0].vectors.get(QUESTION)
-    dense = np.asarray(stored, dtype=np.float32) if stored else service.embed_query(text)
+    dense = (
+        Deferred.of(np.asarray(stored, dtype=np.float32))
+        if stored
+        else Deferred(lambda: service.embed_query(text))
+    )
     wanted = uses_whole(service, text, language) if whole is None else whole
-    return RankQuery(chosen, text, dense, service.embed_whole(text) if wanted else None, language)
+    vector = Deferred(lambda: service.embed_whole(text)) if wanted else None
+    return RankQuery(chosen, text, dense, vector, language)

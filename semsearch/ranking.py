@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from semsearch.fanout import SEQUENTIAL, Fanout
+from semsearch.fanout import SEQUENTIAL, Deferred, Fanout
 from semsearch.filters import SearchFilter
 from semsearch.fusion import Signal, fuse, ordered
 from semsearch.payload import RANKING_FIELDS, language_of, position_of, question_id_of
@@ -31,13 +31,23 @@ _MAX_SCALE = 64  # deep pages fetch up to 64 times the usual depth
 
 @dataclass(frozen=True)
 class RankQuery:
-    """What questions are ranked against."""
+    """What questions are ranked against. Its vectors are computed when the ranking first needs
+    them, in the part of the search that uses them: a search's engine queries that need no vector
+    of the passage model run while it encodes the text."""
 
     mode: SearchMode
     text: str
-    dense: np.ndarray | None = None  # the model's vector of the text (or a question's own vector)
-    whole: np.ndarray | None = None  # the question-level model's vector of the text
+    dense_vector: Deferred[np.ndarray] | None = None  # the model's vector of the text (or a question's own)
+    whole_vector: Deferred[np.ndarray | None] | None = None  # the question-level model's (or None)
     language: str | None = None  # the text's language when known (a question's own), else detected
+
+    @property
+    def dense(self) -> np.ndarray | None:
+        return self.dense_vector.get() if self.dense_vector is not None else None
+
+    @property
+    def whole(self) -> np.ndarray | None:
+        return self.whole_vector.get() if self.whole_vector is not None else None
 
 
 @dataclass
@@ -58,47 +68,25 @@ def gather(
     scale: int = 1,
     fanout: Fanout = SEQUENTIAL,
 ) -> Gathered:
-    """One engine query per signal the mode and the weights ask for, run at once by ``fanout``;
-    the signals are listed in a fixed order whatever finishes first (sums of floats in another
-    order could break a tie another way)."""
-    language, sure = sparse.query_language(query.text, query.language)
-    weights = {str(name): w for name, w in settings.weights_for(language).items()}
-    question_depth = settings.question_depth * scale
-    tasks: list[Callable[[], _Part]] = []
-
-    def question_level(name: str, probe: Probe) -> _Part:
-        points = store.search(probe, question_depth, flt, fields=RANKING_FIELDS)
-        scores = {question_id_of(p.payload): p.score for p in points}
-        return _Part(Signal(name, scores, weights[name]), len(points) >= question_depth)
-
-    def passages(vector: list[float]) -> _Part:
-        depth = settings.passage_depth * scale
-        points = store.search(Probe(DENSE, vector), depth, flt, fields=RANKING_FIELDS)
-        matched = group(points)
-        scores = {qid: passage_score(m, settings.passage_share) for qid, m in matched.items()}
-        return _Part(Signal("passages", scores, weights["passages"]), len(points) >= depth, matched)
-
-    def lexical() -> _Part:
-        found = _lexical(store, sparse, query.text, (language, sure), flt, question_depth)
-        discount = {qid: 1.0 if same else settings.cross_language_weight for qid, (_, same) in found.items()}
-        scores = {qid: score * discount[qid] for qid, (score, _) in found.items()}
-        # Normalised scores forget a common factor: a list in another language than the query's
-        # also counts less as a whole.
-        share = sum(discount.values()) / len(discount) if discount else 1.0
-        return _Part(Signal("bm25", scores, weights["bm25"] * share), len(found) >= question_depth)
-
-    if query.mode != "sparse" and query.dense is not None:
-        vector = query.dense.tolist()
-        if weights.get("passages", 0) > 0:
-            tasks.append(partial(passages, vector))
-        if weights.get("question", 0) > 0:
-            tasks.append(partial(question_level, "question", Probe(QUESTION, vector)))
-    if query.mode != "sparse" and query.whole is not None and weights.get("question_model", 0) > 0:
-        tasks.append(partial(question_level, "question_model", Probe(QUESTION_MODEL, query.whole.tolist())))
+    """One engine query per signal the mode and the weights ask for, in three parts run at once by
+    ``fanout``: the passage model's signals (after its encoding, in the calling thread: the longest
+    part), the question-level model's (after its encoding) and BM25 (at once). The signals are
+    listed in a fixed order whatever finishes first (sums of floats in another order could break a
+    tie another way)."""
+    language = sparse.query_language(query.text, query.language)
+    weights = {str(name): w for name, w in settings.weights_for(language[0]).items()}
+    signals = _Signals(store, sparse, settings, flt, weights, scale)
+    parts: list[Callable[[], list[_Part]]] = []
+    if query.mode != "sparse" and query.dense_vector is not None:
+        wanted = [name for name in ("passages", "question") if weights.get(name, 0) > 0]
+        if wanted:
+            parts.append(partial(signals.by_passage_model, query.dense_vector, wanted))
+    if query.mode != "sparse" and query.whole_vector is not None and weights.get("question_model", 0) > 0:
+        parts.append(partial(signals.by_question_model, query.whole_vector))
     if query.mode != "dense" and weights.get("bm25", 0) > 0:
-        tasks.append(lexical)
+        parts.append(partial(signals.lexical, query.text, language))
     found = Gathered()
-    for part in fanout.run(tasks):
+    for part in (p for ran in fanout.run(parts) for p in ran):
         found.signals.append(part.signal)
         found.full |= part.full
         if part.passages is not None:
@@ -114,6 +102,61 @@ class _Part:
     signal: Signal
     full: bool
     passages: dict[str, list[StoredPoint]] | None = None
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """The engine queries of one gathering, each giving its signal."""
+
+    store: Store
+    sparse: SparseEncoder
+    settings: Settings
+    flt: SearchFilter
+    weights: dict[str, float]
+    scale: int
+
+    @property
+    def question_depth(self) -> int:
+        return self.settings.question_depth * self.scale
+
+    def by_passage_model(self, encoded: Deferred[np.ndarray], wanted: list[str]) -> list[_Part]:
+        # One after the other: an embedded engine's query holds the interpreter, so two threads
+        # would not run them faster.
+        vector = encoded.get().tolist()
+        found = [self.passages(vector)] if "passages" in wanted else []
+        if "question" in wanted:
+            found.append(self.question_level("question", Probe(QUESTION, vector)))
+        return found
+
+    def by_question_model(self, encoded: Deferred[np.ndarray | None]) -> list[_Part]:
+        whole = encoded.get()  # None: the index has no question-level model
+        if whole is None:
+            return []
+        return [self.question_level("question_model", Probe(QUESTION_MODEL, whole.tolist()))]
+
+    def question_level(self, name: str, probe: Probe) -> _Part:
+        depth = self.question_depth
+        points = self.store.search(probe, depth, self.flt, fields=RANKING_FIELDS)
+        scores = {question_id_of(p.payload): p.score for p in points}
+        return _Part(Signal(name, scores, self.weights[name]), len(points) >= depth)
+
+    def passages(self, vector: list[float]) -> _Part:
+        depth = self.settings.passage_depth * self.scale
+        points = self.store.search(Probe(DENSE, vector), depth, self.flt, fields=RANKING_FIELDS)
+        matched = group(points)
+        scores = {qid: passage_score(m, self.settings.passage_share) for qid, m in matched.items()}
+        return _Part(Signal("passages", scores, self.weights["passages"]), len(points) >= depth, matched)
+
+    def lexical(self, text: str, language: tuple[str, bool]) -> list[_Part]:
+        depth = self.question_depth
+        found = _lexical(self.store, self.sparse, text, language, self.flt, depth)
+        cross = self.settings.cross_language_weight
+        discount = {qid: 1.0 if same else cross for qid, (_, same) in found.items()}
+        scores = {qid: score * discount[qid] for qid, (score, _) in found.items()}
+        # Normalised scores forget a common factor: a list in another language than the query's
+        # also counts less as a whole.
+        share = sum(discount.values()) / len(discount) if discount else 1.0
+        return [_Part(Signal("bm25", scores, self.weights["bm25"] * share), len(found) >= depth)]
 
 
 def _lexical(

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from semsearch.fanout import Fanout
+from semsearch.fanout import Deferred, Fanout
 from semsearch.filters import SearchFilter
 from semsearch.models import Question
 from semsearch.ranking import gather
 from semsearch.service import SearchService
+from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, Probe
 from tests.support.settings import fake_settings
 
 MakeQ = Callable[..., Question]
@@ -72,23 +74,66 @@ def test_results_keep_the_tasks_order_and_a_failure_waits_for_the_others() -> No
         fanout.close()
 
 
-def test_a_search_gathers_its_signals_at_once_in_a_fixed_order(
+def test_a_search_encodes_while_its_other_parts_run_and_keeps_a_fixed_order(
     service: SearchService, make_question: MakeQ, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service.upsert([make_question(n, title=f"Primes rénovation {n}") for n in range(5)])
-    query = service.text_query("primes")
-    threads: set[str] = set()
-    search = service.store.search
-    meet = _meeting(4)
+    query = service.text_query("primes")  # its vectors are made by the ranking, not here
+    meet = _meeting(3)
+    threads: dict[str, str] = {}
+    embed_query, embed_whole, search = service.embed_query, service.embed_whole, service.store.search
 
-    def meeting_search(*args: object, **kwargs: object) -> object:
-        threads.add(meet())  # the four engine queries must be waiting together
-        return search(*args, **kwargs)  # type: ignore[arg-type]
+    def meeting_passage_model(text: str) -> object:
+        threads["passage model"] = meet()  # BM25's query and the other model must be running
+        return embed_query(text)
 
+    def meeting_question_model(text: str) -> object:
+        threads["question model"] = meet()
+        return embed_whole(text)
+
+    def meeting_search(probe: Probe, *args: object, **kwargs: object) -> object:
+        if probe.using == QUESTION_BM25:
+            threads["bm25"] = meet()
+        else:
+            threads.setdefault(probe.using, threading.current_thread().name)
+        return search(probe, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "embed_query", meeting_passage_model)
+    monkeypatch.setattr(service, "embed_whole", meeting_question_model)
     monkeypatch.setattr(service.store, "search", meeting_search)
     found = gather(service.store, service.sparse, service.settings, query, SearchFilter(), fanout=Fanout(3))
     assert [s.name for s in found.signals] == ["passages", "question", "question_model", "bm25"]
-    assert len(threads) == 4
+    caller = threading.current_thread().name
+    # The passage model's part, the longest, runs in the calling thread: its encoding, then its
+    # two engine queries; the two other parts in the pool's threads, each its own.
+    assert threads["passage model"] == threads[DENSE] == threads[QUESTION] == caller
+    assert threads["question model"] == threads[QUESTION_MODEL] != caller
+    assert threads["bm25"] not in (caller, threads["question model"])
+    assert query.dense is not None and query.whole is not None  # made once, kept for the page
+
+
+def test_a_deferred_value_is_made_once_and_a_failure_lets_the_next_try() -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def make() -> int:
+        calls.append(1)
+        gate.wait(5)
+        if len(calls) == 1:
+            raise ValueError("first try fails")
+        return len(calls)
+
+    deferred = Deferred(make)
+    gate.set()
+    with pytest.raises(ValueError, match="first try fails"):
+        deferred.get()
+    gate.clear()
+    with ThreadPoolExecutor(4) as pool:
+        waiting = [pool.submit(deferred.get) for _ in range(4)]
+        gate.set()
+        assert [w.result(timeout=10) for w in waiting] == [2, 2, 2, 2]  # made once for all four
+    assert len(calls) == 2
+    assert Deferred.of(None).get() is None
 
 
 def test_pages_are_the_same_with_and_without_the_fanout(tmp_path: Path, make_question: MakeQ) -> None:
