@@ -48,6 +48,7 @@ def open_service(settings: Settings, warm: bool = True) -> SearchService:
                 )
             service.embed_query("warm up")
             service.embed_whole("warm up")
+            service.warm_store()
     except StoreUnavailableError as exc:
         # A Qdrant server that is down at start-up: serve anyway, /health says so, and
         # requests work again as soon as it is back.

@@ -259,8 +259,11 @@ def _children(pid: int) -> list[int]:
 
 def tree_memory(pid: int) -> dict[str, float]:
     """Resident and peak memory (VmRSS, VmHWM, MiB) of a process and all its descendants, summed
-    (``serve --workers N`` is a parent and N workers), and the number of processes."""
-    pids, total = [pid], {"rss_mib": 0.0, "peak_rss_mib": 0.0, "processes": 0.0}
+    (``serve --workers N`` is a parent and N workers), the resident memory's anonymous part and
+    its file pages (the index's files mapped by the engine: page cache, given back under memory
+    pressure), and the number of processes."""
+    pids = [pid]
+    total = {"rss_mib": 0.0, "peak_rss_mib": 0.0, "anon_mib": 0.0, "file_mib": 0.0, "processes": 0.0}
     while pids:
         current = pids.pop()
         pids += _children(current)
@@ -271,5 +274,7 @@ def tree_memory(pid: int) -> dict[str, float]:
         fields = {k: v for k, _, v in (line.partition(":") for line in lines)}
         total["rss_mib"] += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
         total["peak_rss_mib"] += int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+        total["anon_mib"] += int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
+        total["file_mib"] += int(fields.get("RssFile", "0 kB").split()[0]) / 1024
         total["processes"] += 1
     return {k: round(v, 1) for k, v in total.items()}

@@ -156,7 +156,9 @@ def _latency(results: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"First answer {server['first_answer_seconds']} s after start; memory "
-            f"{server['memory']['rss_mib']:,} MiB resident, {server['memory']['peak_rss_mib']:,} MiB peak.",
+            f"{server['memory']['rss_mib']:,} MiB resident, {server['memory']['peak_rss_mib']:,} MiB peak"
+            + _memory_parts(server["memory"])
+            + ".",
         ]
         for key, what in (
             ("cli_without_server", "no server"),
@@ -215,3 +217,13 @@ def markdown(results: dict[str, Any]) -> str:
     if skipped:
         lines += ["", "## Not measured", ""] + [f"- {part}: {why}" for part, why in skipped.items()]
     return "\n".join(lines) + "\n"
+
+
+def _memory_parts(memory: dict[str, Any]) -> str:
+    """What the resident memory is made of, when measured (older results lack it)."""
+    if "anon_mib" not in memory:
+        return ""
+    return (
+        f" (resident: {memory['anon_mib']:,} MiB anonymous, {memory['file_mib']:,} MiB of mapped files:"
+        " the index's pages in the page cache, which the system takes back when it needs memory)"
+    )

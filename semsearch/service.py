@@ -110,6 +110,11 @@ class SearchService(ServiceViews):
             raise
         return cls(settings, store, models=models)
 
+    def warm_store(self) -> None:
+        """Have the store bring what searches read into memory, in the background (``serve``)."""
+        if self.settings.warm_page_cache:
+            self.store.warm()
+
     def close(self) -> None:
         self.fanout.close()
         self.store.close()

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         "encodings, the ranking's engine queries), so that one search uses both cores; 0: each "
         "search does its parts one after the other.",
     )
+    warm_page_cache: bool = Field(
+        default=True,
+        description="'serve' reads the embedded index's files into the system's page cache after it "
+        "starts, in the background, as far as half the available memory allows: the engine would "
+        "otherwise read them from the disk during its first thousands of searches, each read "
+        "holding up every request (false: leave them to the searches).",
+    )
     batch_size: int = Field(
         default=2048,
         ge=1,

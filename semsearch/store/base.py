@@ -164,4 +164,9 @@ class Store(Protocol):
 
     def optimize(self) -> None: ...
 
+    def warm(self) -> None:
+        """Bring what searches read into memory ahead of them, in the background (a long-lived
+        reader, ``serve``, calls it once it has started)."""
+        ...
+
     def close(self) -> None: ...

@@ -186,6 +186,9 @@ class ServerStore:
     def optimize(self) -> None:
         """Nothing to do: the server's optimizers run in the background."""
 
+    def warm(self) -> None:
+        """Nothing to do: the server holds its own files."""
+
     def close(self) -> None:
         self.client.close()
 
