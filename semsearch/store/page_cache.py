@@ -20,7 +20,7 @@ import os
 import threading
 from pathlib import Path
 
-_CHUNK = 4 << 20
+_CHUNK = 1 << 20  # a search's own disk reads wait behind one chunk at most
 # The vectors an HNSW search visits at random (the passage vectors are held in memory already).
 _FIRST = ("vector_storage-question",)
 
