@@ -100,32 +100,23 @@ def test_the_warmer_starts_once_and_not_without_a_memory_figure(
     assert not unknown.wait(0) and unknown.bytes_read is None
 
 
-def test_serve_reads_the_index_files_after_it_opens(tmp_path: Path, make_question: MakeQ) -> None:
-    settings = fake_settings(tmp_path / "index")
+@pytest.mark.parametrize("warm", [True, False])
+def test_serve_reads_the_index_files_after_it_opens_unless_told(
+    tmp_path: Path, make_question: MakeQ, warm: bool
+) -> None:
+    settings = fake_settings(tmp_path / "index", warm_page_cache=warm)
     with SearchService.open(settings) as service:
         service.upsert([make_question(n) for n in range(3)])
     service = open_service(settings)
     try:
         store = service.store
         assert isinstance(store, EdgeStore)
+        if not warm:
+            assert not store.warmer.wait(0) and store.warmer.bytes_read is None
+            return
         assert store.warmer.wait(30)
-        shard_bytes = sum(
-            p.stat().st_size for p in (tmp_path / "index/shard/segments").rglob("*") if p.is_file()
-        )
-        assert store.warmer.bytes_read == shard_bytes > 0
-    finally:
-        service.close()
-
-
-def test_serve_leaves_the_page_cache_alone_when_told(tmp_path: Path, make_question: MakeQ) -> None:
-    settings = fake_settings(tmp_path / "index", warm_page_cache=False)
-    with SearchService.open(settings) as service:
-        service.upsert([make_question(n) for n in range(3)])
-    service = open_service(settings)
-    try:
-        store = service.store
-        assert isinstance(store, EdgeStore)
-        assert not store.warmer.wait(0) and store.warmer.bytes_read is None
+        segments = (tmp_path / "index/shard/segments").rglob("*")
+        assert store.warmer.bytes_read == sum(p.stat().st_size for p in segments if p.is_file()) > 0
     finally:
         service.close()
 

@@ -39,7 +39,6 @@ from semsearch.store.conditions import (
 from semsearch.store.edge_folder import field_indexes, warm_fields
 from semsearch.store.edge_holder import ShardHolder
 from semsearch.store.edge_models import ALL_VECTORS, EDGE, nearest, point_data, to_edge_filter, vectors_of
-from semsearch.store.page_cache import CacheWarmer
 from semsearch.store.pending_gate import PendingGate
 from semsearch.store.point_keys import KEY_FIELDS, Key, PointKeys, key_of, keyed_points, save_covering
 
@@ -56,17 +55,7 @@ class EdgeStore(ShardHolder):
 
     def __init__(self, folder: Path, create: bool = True) -> None:
         self._gate = PendingGate()
-        self.warmer = CacheWarmer()
         super().__init__(folder, create)
-
-    def warm(self) -> None:
-        """Read the index's files into the page cache in a thread (``semsearch.store.page_cache``)."""
-        if self._shard is not None:
-            self.warmer.start(self.root / "shard")
-
-    def close(self) -> None:
-        self.warmer.stop()  # the engine drops its files from the page cache as it closes
-        super().close()
 
     @property
     def keys(self) -> PointKeys:

@@ -15,6 +15,7 @@ import qdrant_edge as qe
 from semsearch.errors import DiskSpaceError, IndexDamagedError, StoreUnavailableError
 from semsearch.store import edge_folder, edge_guard
 from semsearch.store.edge_folder import IndexLock
+from semsearch.store.page_cache import CacheWarmer
 
 T = TypeVar("T")
 
@@ -27,6 +28,7 @@ class ShardHolder:
         read-only file system) is then read from a private copy, as the engine cannot open it."""
         self.folder = folder
         self.location = str(folder)
+        self.warmer = CacheWarmer()
         self._shard: qe.EdgeShard | None = None
         self._lock: IndexLock | None = None
         self._copy: Path | None = None
@@ -119,7 +121,13 @@ class ShardHolder:
         assert self._shard is not None
         return self._shard
 
+    def warm(self) -> None:
+        """Read the index's files into the page cache in a thread (``semsearch.store.page_cache``)."""
+        if self._shard is not None:
+            self.warmer.start(self.root / "shard")
+
     def close(self) -> None:
+        self.warmer.stop()  # the engine drops its files from the page cache as it closes
         try:
             if self._shard is not None:
                 shard, self._shard = self._shard, None

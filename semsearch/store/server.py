@@ -208,15 +208,8 @@ class ServerStore:
     ) -> Iterator[list[PointData]]:
         offset: Any = None
         while True:
-            read = partial(
-                self.client.scroll,
-                self.collection,
-                flt,
-                batch,
-                offset=offset,
-                with_payload=fields,
-                with_vectors=vectors,
-            )
+            options: dict[str, Any] = {"offset": offset, "with_payload": fields, "with_vectors": vectors}
+            read = partial(self.client.scroll, self.collection, flt, batch, **options)
             records, offset = self._read("read points", read, _NO_PAGE)
             yield [point_data(r) for r in records]
             if offset is None:
