@@ -62,16 +62,14 @@ def open_service(settings: Settings, warm: bool = True) -> SearchService:
 def create_app(
     settings: Settings, service: SearchService | None = None, announce: str | None = None
 ) -> FastAPI:
-    """The API. A ``service`` passed in (tests) is used as is and left open; otherwise the
-    lifespan opens one at start-up, shares it between requests and closes it at shutdown.
-    ``announce``: the URL it answers at, written beside the embedded index while it holds it."""
+    """The API. A ``service`` passed in (``serve`` opens it before listening; tests) is used as
+    is and left open; otherwise the lifespan opens one at start-up, shares it between requests and
+    closes it at shutdown. ``announce``: the URL it answers at, written beside the embedded index
+    while it holds it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if service is not None:
-            yield
-            return
-        opened = await run_in_threadpool(open_service, settings)
+        opened = service if service is not None else await run_in_threadpool(open_service, settings)
         app.state.service = opened
         if announce is not None:
             serving.announce(settings.index_path, announce)
@@ -80,7 +78,8 @@ def create_app(
         finally:
             if announce is not None:
                 serving.withdraw(settings.index_path)
-            await run_in_threadpool(opened.close)
+            if service is None:
+                await run_in_threadpool(opened.close)
 
     app = FastAPI(title="semsearch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

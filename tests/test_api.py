@@ -530,6 +530,34 @@ def test_serve_runs_uvicorn_and_hands_its_settings_to_workers(
     assert api.server.worker_app().state.settings == remote
 
 
+def test_serve_opens_the_index_once_and_closes_it_after(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.server
+    from tests.support.questions import index_questions
+
+    index_questions(settings)
+    real_open = api.server.open_service
+    opened: list[bool] = []
+    answered: list[int] = []
+
+    def counting_open(s: Settings, warm: bool) -> SearchService:
+        opened.append(warm)
+        return real_open(s, warm)
+
+    def run(app: Any, **options: Any) -> None:
+        with TestClient(app) as client:  # the app's start-up and shut-down, as uvicorn runs them
+            answered.append(client.get("/search", params={"q": "primes"}).status_code)
+
+    monkeypatch.setattr(api.server, "open_service", counting_open)
+    monkeypatch.setattr(api.server.uvicorn, "run", run)
+    api.server.serve(settings, "127.0.0.1", 8000, 1)
+    # Opened once, with its models (a second opening would read the index's files again).
+    assert opened == [True] and answered == [200]
+    with SearchService.open(settings, create=False) as again:  # released: it can be opened now
+        assert again.store.read_meta() is not None
+
+
 class _NoStore:
     def close(self) -> None:
         pass
