@@ -3,10 +3,10 @@
 The engine maps the files it keeps on disk (the question-level vectors, the payloads and their
 indexes) and reads a page from the disk when a search first touches it, holding the interpreter
 meanwhile, so every other request waits on that disk read too. It also drops its files from the
-page cache when it closes an index, and ``serve`` opens the index once to check it before it
-listens: a new server starts cold whatever ran before. On the 400,002-passage bench index a cold
-server met about 70 disk reads a search for its first thousands of searches, and 8 threads searched
-at 18.8-24.5 requests/s instead of 31.8-33.8 with the files read first (docs/performance.md).
+page cache when it closes an index: a new server starts cold whatever ran before. On the
+400,002-passage bench index 8 threads of new searches right after the opening met about 90 disk
+reads a search and searched at 28.6-28.8 a second, against 43.1-44.8 with the files read first
+(``python -m bench.levers pagecache``; docs/performance.md).
 
 The files are read in the order the searches need them most (the question-level vectors first),
 as long as they fit in half the memory the system says is available; the rest is left to the
