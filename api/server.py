@@ -34,14 +34,14 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     options = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": 10}
     options.update(proxy_options(settings))
     if workers == 1:
+        # One-off `semsearch search` commands ask this server while it holds the embedded index.
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        announce = f"http://{local}:{port}" if not settings.qdrant_url else None
         # Opened before listening: a locked index or a model mismatch is then one line from the
         # CLI, not a traceback in uvicorn's start-up log; and opened once (the engine drops an
         # index's files from the page cache as it closes it: a second opening reads them again).
         service = open_service(settings, warm=True)
         try:
-            # One-off `semsearch search` commands ask this server while it holds the embedded index.
-            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-            announce = f"http://{local}:{port}" if not settings.qdrant_url else None
             uvicorn.run(create_app(settings, service, announce=announce), **options)  # type: ignore[arg-type]
         finally:
             service.close()

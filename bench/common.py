@@ -262,8 +262,9 @@ def tree_memory(pid: int) -> dict[str, float]:
     (``serve --workers N`` is a parent and N workers), the resident memory's anonymous part and
     its file pages (the index's files mapped by the engine: page cache, given back under memory
     pressure), and the number of processes."""
+    fields_read = {"rss_mib": "VmRSS", "peak_rss_mib": "VmHWM", "anon_mib": "RssAnon", "file_mib": "RssFile"}
     pids = [pid]
-    total = {"rss_mib": 0.0, "peak_rss_mib": 0.0, "anon_mib": 0.0, "file_mib": 0.0, "processes": 0.0}
+    total = dict.fromkeys([*fields_read, "processes"], 0.0)
     while pids:
         current = pids.pop()
         pids += _children(current)
@@ -272,9 +273,7 @@ def tree_memory(pid: int) -> dict[str, float]:
         except OSError:
             continue
         fields = {k: v for k, _, v in (line.partition(":") for line in lines)}
-        total["rss_mib"] += int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-        total["peak_rss_mib"] += int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
-        total["anon_mib"] += int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
-        total["file_mib"] += int(fields.get("RssFile", "0 kB").split()[0]) / 1024
+        for key, field in fields_read.items():
+            total[key] += int(fields.get(field, "0 kB").split()[0]) / 1024
         total["processes"] += 1
     return {k: round(v, 1) for k, v in total.items()}
