@@ -19,6 +19,7 @@ from typing import Any
 from bench.common import BenchError, Config, corpus_slice, fail_line, folder_bytes, run_child
 from bench.common import semsearch_command as command
 from bench.copies import build_copies, read_marker, read_real, write_marker
+from semsearch.store.edge_folder import SHARDS
 
 RELATED_IDS = 1000  # real questions' ids kept for the related lookups
 
@@ -66,6 +67,7 @@ def derived_index(
         "passages": passages,
         "questions": questions,
         "noise": config.copy_noise,
+        "shards": list(SHARDS),  # an index of another layout is built again
     }
     built = read_marker(index, wanted)
     if built is None:

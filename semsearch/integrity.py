@@ -27,7 +27,7 @@ from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.ids import point_id
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, PointData, Probe, Store
+from semsearch.store.base import DENSE, QUESTION, PointData, Probe, Store
 
 _NORM_TOLERANCE = 1e-3
 
@@ -89,6 +89,10 @@ def _read(point: PointData, dimension: int | None) -> _Point:
     if problem is None and point_id(qid, position, generation) != point.id:
         problem = "its id is not that of its question, position and generation"
     vector_problem = _vector_problem(point, dimension) if problem is None else None
+    if problem is None and vector_problem is None and position == 0 and QUESTION not in point.extra:
+        # A head the question-level searches cannot find (on the embedded engine its vectors are
+        # in the heads' shard: a crash between the two shards' deletions leaves it so).
+        vector_problem = "its question vectors are missing"
     return _Point(
         point.id,
         qid,

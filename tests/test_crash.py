@@ -264,9 +264,33 @@ main()
 """
 
 
-def _index_until_crash(index: Path, folder: Path, at: int) -> None:
-    """``semsearch index``, dead at its ``at``-th engine write (upsert, delete or mark)."""
-    code = _CRASH_AT.format(at=at)
+# The same, at each engine call: each write goes to the heads' shard, then to the passages'.
+_CRASH_AT_SHARD = """
+import os, sys
+from semsearch.store.edge_holder import ShardHolder
+
+calls = 0
+original = ShardHolder._engine
+
+def engine(self, what, call):
+    global calls
+    if what in ("write passages", "delete passages", "mark passages"):
+        calls += 1
+        if calls == {at}:
+            os._exit(137)
+    return original(self, what, call)
+
+ShardHolder._engine = engine
+sys.argv = ["semsearch", "index", "--index", sys.argv[1], sys.argv[2]]
+from semsearch.cli.app import main
+main()
+"""
+
+
+def _index_until_crash(index: Path, folder: Path, at: int, code: str = _CRASH_AT) -> None:
+    """``semsearch index``, dead at its ``at``-th write (by default, of the store: upsert, delete
+    or mark)."""
+    code = code.format(at=at)
     proc = subprocess.run(
         [sys.executable, "-c", code, str(index), str(folder)],
         env=cli_env(MODEL),
@@ -277,10 +301,12 @@ def _index_until_crash(index: Path, folder: Path, at: int) -> None:
     assert proc.returncode == 137, proc.stderr  # it did crash where it was meant to
 
 
-# A changed batch is written in 3 engine calls: its passages (pending), the old versions deleted,
-# the new one marked committed.
-@pytest.mark.parametrize("at", [1, 2, 3])
-def test_a_crash_at_each_write_call_leaves_no_stale_passage(tmp_path: Path, at: int) -> None:
+# A changed batch is written in 3 store calls: its passages (pending), the old versions deleted,
+# the new one marked committed; each in the heads' shard, then in the passages' (6 engine calls).
+@pytest.mark.parametrize(
+    ("at", "code"), [*((n, _CRASH_AT) for n in (1, 2, 3)), *((n, _CRASH_AT_SHARD) for n in range(1, 7))]
+)
+def test_a_crash_at_each_write_call_leaves_no_stale_passage(tmp_path: Path, at: int, code: str) -> None:
     corpus = Corpus(tmp_path / "corpus", seed=3)
     corpus.add(30)
     corpus.write()
@@ -290,7 +316,7 @@ def test_a_crash_at_each_write_call_leaves_no_stale_passage(tmp_path: Path, at: 
         record.question, record.answer, record.version = record.question[:1], [], record.version + 1
         corpus._dirty.add(record.file)
     corpus.write()
-    _index_until_crash(index, corpus.folder, at)
+    _index_until_crash(index, corpus.folder, at, code)
     assert run_index(index, corpus.folder, MODEL).returncode == 0
     assert check_index(index, corpus, MODEL) == []
 

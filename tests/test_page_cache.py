@@ -44,7 +44,7 @@ def _names(paths: list[Path], shard: Path) -> list[str]:
 
 
 def test_the_question_level_vectors_come_first_then_the_smaller_files(shard: Path) -> None:
-    assert _names(files_to_read(shard, 10**9), shard) == [
+    assert _names(files_to_read([shard], 10**9), shard) == [
         "b/vector_storage-question/matrix.dat",
         "a/vector_storage-question_model/matrix.dat",
         "b/payload_index/index.bin",
@@ -55,17 +55,17 @@ def test_the_question_level_vectors_come_first_then_the_smaller_files(shard: Pat
 
 def test_only_what_fits_in_the_budget_is_read(shard: Path) -> None:
     # 4000 + 1000 + 3000: the question model's vectors (5000) would not fit after the first file.
-    assert _names(files_to_read(shard, 8500), shard) == [
+    assert _names(files_to_read([shard], 8500), shard) == [
         "b/vector_storage-question/matrix.dat",
         "b/payload_index/index.bin",
         "a/payload_storage/page_0.dat",
     ]
-    assert files_to_read(shard, 500) == []
-    assert files_to_read(shard.parent / "missing", 10**9) == []
+    assert files_to_read([shard], 500) == []
+    assert files_to_read([shard.parent / "missing"], 10**9) == []
 
 
 def test_files_are_read_whole_and_a_vanished_one_is_skipped(shard: Path) -> None:
-    paths = files_to_read(shard, 10**9)
+    paths = files_to_read([shard], 10**9)
     gone = paths[1]
     gone.unlink()
     assert read_into_cache(paths, threading.Event()) == sum(p.stat().st_size for p in paths if p != gone)
@@ -74,7 +74,7 @@ def test_files_are_read_whole_and_a_vanished_one_is_skipped(shard: Path) -> None
 def test_reading_stops_when_asked(shard: Path) -> None:
     stop = threading.Event()
     stop.set()
-    assert read_into_cache(files_to_read(shard, 10**9), stop) == 0
+    assert read_into_cache(files_to_read([shard], 10**9), stop) == 0
 
 
 def test_the_available_memory_is_read_from_meminfo(tmp_path: Path) -> None:
@@ -90,13 +90,13 @@ def test_the_warmer_starts_once_and_not_without_a_memory_figure(
     shard: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warmer = CacheWarmer()
-    assert warmer.start(shard, memory=2 * 9000)  # half of it: 9000 bytes
-    assert not warmer.start(shard, memory=10**9)
+    assert warmer.start([shard], memory=2 * 9000)  # half of it: 9000 bytes
+    assert not warmer.start([shard], memory=10**9)
     assert warmer.wait(10)
     assert warmer.bytes_read == 4000 + 5000
     monkeypatch.setattr(page_cache, "available_memory", lambda: None)
     unknown = CacheWarmer()
-    assert not unknown.start(shard)
+    assert not unknown.start([shard])
     assert not unknown.wait(0) and unknown.bytes_read is None
 
 
@@ -115,8 +115,11 @@ def test_serve_reads_the_index_files_after_it_opens_unless_told(
             assert not store.warmer.wait(0) and store.warmer.bytes_read is None
             return
         assert store.warmer.wait(30)
-        segments = (tmp_path / "index/shard/segments").rglob("*")
-        assert store.warmer.bytes_read == sum(p.stat().st_size for p in segments if p.is_file()) > 0
+        files = [
+            p for name in ("shard", "heads") for p in (tmp_path / "index" / name / "segments").rglob("*")
+        ]
+        assert any("heads" in p.parts for p in files)
+        assert store.warmer.bytes_read == sum(p.stat().st_size for p in files if p.is_file()) > 0
     finally:
         service.close()
 

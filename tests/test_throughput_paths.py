@@ -175,9 +175,13 @@ def test_the_question_level_vectors_are_on_disk_and_the_passages_in_memory(
     with SearchService.open(_settings(tmp_path)) as service:
         service.upsert([make_question(i) for i in range(3)])
         assert [h.id for h in service.search("question numéro 1", limit=1)] == ["1"]
-    config = json.loads((tmp_path / "index" / "shard" / "edge_config.json").read_text(encoding="utf-8"))
-    vectors = config["vectors"]
-    assert set(vectors) == {DENSE, QUESTION, QUESTION_MODEL}
+
+    def vectors_of(shard: str) -> dict[str, Any]:
+        path = tmp_path / "index" / shard / "edge_config.json"
+        return dict(json.loads(path.read_text(encoding="utf-8"))["vectors"])
+
+    vectors = {**vectors_of("shard"), **vectors_of("heads")}  # the heads' own shard: test_heads_shard
+    assert set(vectors_of("shard")) == {DENSE} and set(vectors) == {DENSE, QUESTION, QUESTION_MODEL}
     assert vectors[QUESTION]["on_disk"] is True and vectors[QUESTION_MODEL]["on_disk"] is True
     assert not vectors[DENSE].get("on_disk")
     server = vectors_config(Layout(64, 32))

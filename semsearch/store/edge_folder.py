@@ -1,7 +1,9 @@
 """The embedded index's folder: the lock that names its holder, the meta file, removal, and the
 payload indexes' on-disk settings.
 
-Layout: ``shard/`` (the Edge shard), ``semsearch.json`` (the model and dimension the index was
+Layout: ``shard/`` (the Edge shard of the passages), ``heads/`` (the Edge shard of the questions'
+heads with their question-level vectors; absent in an index made before it, where ``shard/``
+holds them), ``semsearch.json`` (the model and dimension the index was
 built with), ``point_keys.npz`` (each passage's question and position, ``semsearch.store.point_keys``)
 and ``.lock`` (the process that holds it: Edge allows one process per shard, and says
 so only with an obscure WAL error).
@@ -26,6 +28,11 @@ from semsearch.whole_files import write_text_whole
 
 META_FILE = "semsearch.json"
 KEYS_FILE = "point_keys.npz"  # semsearch.store.point_keys: a cache, rebuilt when the index is optimised
+SHARD = "shard"
+# The question-level vectors in a shard of their own: the engine sizes a named vector's storage
+# for every point of its shard, and only a question's head (one passage in five) has them.
+HEADS = "heads"
+SHARDS = (HEADS, SHARD)
 
 
 class IndexLock:
@@ -75,8 +82,18 @@ class IndexLock:
 def has_shard(folder: Path) -> bool:
     """Whether the folder holds an engine shard (an index was created there), even a damaged one
     (its segments without their configuration: opening it then says the index is damaged)."""
-    shard = folder / "shard"
+    shard = folder / SHARD
     return (shard / "edge_config.json").exists() or any(p.is_dir() for p in (shard / "segments").glob("*"))
+
+
+def vector_names(shard: Path) -> list[str]:
+    """The named vectors a shard was made with (its dense ones, then its sparse ones): asking the
+    engine for another one is an error."""
+    try:
+        config = json.loads((shard / "edge_config.json").read_bytes())
+        return [*config.get("vectors", {}), *config.get("sparse_vectors", {})]
+    except (OSError, ValueError, AttributeError):
+        return []
 
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
@@ -104,8 +121,9 @@ def private_copy(folder: Path) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix="semsearch-readonly-"))
     try:
         ensure_free(scratch, size + MARGIN, f"read the read-only index {folder} from a copy")
-        if (folder / "shard").is_dir():
-            shutil.copytree(folder / "shard", scratch / "shard", copy_function=_sparse_copy)
+        for name in SHARDS:
+            if (folder / name).is_dir():
+                shutil.copytree(folder / name, scratch / name, copy_function=_sparse_copy)
         for name in (META_FILE, KEYS_FILE):
             if (folder / name).is_file():
                 shutil.copy2(folder / name, scratch / name)
@@ -152,12 +170,13 @@ def remove_index(folder: Path) -> None:
     """Delete an embedded index (for ``--rebuild``), refusing while another process holds it."""
     if not folder.exists():
         return
-    if not (folder / META_FILE).exists() and not (folder / "shard").exists():
+    if not (folder / META_FILE).exists() and not (folder / SHARD).exists():
         raise StoreUnavailableError(f"{folder} does not look like a semsearch index; not deleting it")
     lock = IndexLock(folder)
     lock.acquire()
     try:
-        shutil.rmtree(folder / "shard", ignore_errors=True)
+        for name in SHARDS:
+            shutil.rmtree(folder / name, ignore_errors=True)
         (folder / META_FILE).unlink(missing_ok=True)
         (folder / KEYS_FILE).unlink(missing_ok=True)
     finally:

@@ -16,6 +16,7 @@ import struct
 from pathlib import Path
 
 from semsearch.errors import DiskSpaceError, IndexDamagedError
+from semsearch.store.edge_folder import SHARD, SHARDS
 
 MIB = 1 << 20
 # The engine's write-ahead log preallocates two 32 MiB segments, and opens a new one when full.
@@ -35,13 +36,13 @@ def damaged(folder: Path, what: str) -> IndexDamagedError:
     return IndexDamagedError(f"the index {folder} is damaged: {what}")
 
 
-def check_shard_files(folder: Path) -> None:
+def check_shard_files(folder: Path, name: str = SHARD) -> None:
     """Refuse a shard whose files the engine would misread or abort on (before it loads them)."""
-    shard = folder / "shard"
+    shard = folder / name
     segments = [p for p in (shard / "segments").glob("*") if p.is_dir()] if shard.is_dir() else []
     if not (shard / "edge_config.json").is_file():
         if segments:
-            raise damaged(folder, "shard/edge_config.json is missing")
+            raise damaged(folder, f"{name}/edge_config.json is missing")
         return
     _check_json(folder, shard / "edge_config.json")
     for segment in segments:
@@ -121,9 +122,13 @@ def _holes(paths: list[Path]) -> int:
 def open_needs(folder: Path) -> int:
     """Free bytes the engine may take to open this index: the unallocated part of its write-ahead
     log and, on a RAM-backed file system (where reading a mapped hole allocates it), of every file."""
-    shard = folder / "shard"
     ram = file_system(folder) in _RAM_FILE_SYSTEMS
-    files = [p for p in shard.rglob("*") if p.is_file() and (ram or p.parent.name == "wal")]
+    files = [
+        p
+        for name in SHARDS
+        for p in (folder / name).rglob("*")
+        if p.is_file() and (ram or p.parent.name == "wal")
+    ]
     return _holes(files) + MARGIN
 
 

@@ -6,18 +6,23 @@ user as one line. :class:`semsearch.store.edge.EdgeStore` reads and writes throu
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import qdrant_edge as qe
 
 from semsearch.errors import DiskSpaceError, IndexDamagedError, StoreUnavailableError
+from semsearch.filters import SearchFilter
 from semsearch.store import edge_folder, edge_guard
-from semsearch.store.edge_folder import IndexLock
+from semsearch.store.base import PointData, StoredPoint
+from semsearch.store.edge_folder import HEADS, SHARD, SHARDS, IndexLock
+from semsearch.store.edge_models import point_data, to_edge_filter
 from semsearch.store.page_cache import CacheWarmer
 
 T = TypeVar("T")
+SCROLL_PAGE = 1000
 
 
 class ShardHolder:
@@ -30,6 +35,10 @@ class ShardHolder:
         self.location = str(folder)
         self.warmer = CacheWarmer()
         self._shard: qe.EdgeShard | None = None
+        # The heads' shard (``edge_folder.HEADS``); None in an index made before it, whose one
+        # shard holds the question-level vectors too.
+        self._heads: qe.EdgeShard | None = None
+        self.vectors: dict[str, list[str]] = {}  # each open shard's named vectors, by its folder's name
         self._lock: IndexLock | None = None
         self._copy: Path | None = None
         self._opening = threading.Lock()  # two first requests must not open it twice
@@ -79,11 +88,24 @@ class ShardHolder:
         self._lock = lock
 
     def _load(self) -> None:
-        edge_guard.check_shard_files(self.root)
-        shard_path = self.root / "shard"
-        if (shard_path / "edge_config.json").exists():
+        for name in SHARDS:
+            edge_guard.check_shard_files(self.root, name)
+        if (self.root / SHARD / "edge_config.json").exists():
             edge_guard.ensure_free(self.root, edge_guard.open_needs(self.root), "open the index")
-            self._shard = self._engine("open the index", lambda: qe.EdgeShard.load(str(shard_path)))
+            shard = self._engine("open the index", lambda: qe.EdgeShard.load(str(self.root / SHARD)))
+            if (self.root / HEADS / "edge_config.json").exists():
+                try:
+                    self._heads = self._engine(
+                        "open the index", lambda: qe.EdgeShard.load(str(self.root / HEADS))
+                    )
+                except BaseException:
+                    shard.close()
+                    raise
+            self._shard = shard
+            self.remember_vectors()
+
+    def remember_vectors(self) -> None:
+        self.vectors = {name: edge_folder.vector_names(self.root / name) for name in SHARDS}
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -115,6 +137,16 @@ class ShardHolder:
             raise IndexDamagedError(f"cannot {what} in the index {self.folder}: {detail}") from None
 
     @property
+    def heads_shard(self) -> qe.EdgeShard:
+        """Where the question-level vectors are."""
+        return self._heads if self._heads is not None else self.shard
+
+    @property
+    def shards(self) -> list[qe.EdgeShard]:
+        """The open shards, the heads' first: a write goes there first (``EdgeStore``)."""
+        return [s for s in (self._heads, self._shard) if s is not None]
+
+    @property
     def shard(self) -> qe.EdgeShard:
         if self._ready is None:
             raise StoreUnavailableError(f"the index in {self.folder} is empty: run 'semsearch index' first")
@@ -124,14 +156,55 @@ class ShardHolder:
     def warm(self) -> None:
         """Read the index's files into the page cache in a thread (``semsearch.store.page_cache``)."""
         if self._shard is not None:
-            self.warmer.start(self.root / "shard")
+            self.warmer.start([self.root / name for name in SHARDS])
 
     def close(self) -> None:
         self.warmer.stop()  # the engine drops its files from the page cache as it closes
         try:
-            if self._shard is not None:
-                shard, self._shard = self._shard, None
+            shards, self._heads, self._shard = self.shards, None, None
+            for shard in shards:
                 self._engine("save the index", shard.flush)
                 shard.close()
         finally:
             self._release()
+
+    # -- reading, in either shard ---------------------------------------------------------
+    def _scroll(
+        self, flt: qe.Filter | None, with_vectors: bool = False, fields: Any = True, heads: bool = False
+    ) -> list[StoredPoint]:
+        """Every point ``flt`` matches, in the passages' shard (or the heads' one)."""
+        shard = self.heads_shard if heads else self.shard
+        found: list[StoredPoint] = []
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset,
+                limit=SCROLL_PAGE,
+                filter=flt,
+                with_payload=fields,
+                with_vector=self.vectors[HEADS if heads else SHARD] if with_vectors else False,
+            )
+            records, offset = self._engine("read passages", lambda r=request: shard.scroll(r))  # type: ignore[misc]
+            for data in self._with_heads(records) if with_vectors else map(point_data, records):
+                found.append(
+                    StoredPoint(data.id, data.payload, vector=data.vector or None, vectors=data.extra)
+                )
+            if offset is None:
+                return found
+
+    def _with_heads(self, records: list[Any]) -> list[PointData]:
+        """Records of the passages' shard with their question-level vectors from the heads'."""
+        if self._heads is None or not records:
+            return [point_data(r) for r in records]
+        ids: list[int | uuid.UUID | str] = [r.id for r in records]
+        heads = self._engine(
+            "read passages", lambda: self.heads_shard.retrieve(ids, False, self.vectors[HEADS])
+        )
+        by_id = {str(h.id): h for h in heads}
+        return [point_data(r, by_id.get(str(r.id))) for r in records]
+
+    def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
+        if self._ready is None:
+            return 0
+        request = qe.CountRequest(filter=to_edge_filter(flt, heads_only), exact=True)
+        return int(self._engine("count passages", lambda: self.shard.count(request)))

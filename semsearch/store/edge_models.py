@@ -9,7 +9,16 @@ import qdrant_edge as qe
 
 from semsearch.filters import SearchFilter
 from semsearch.sparse import Sparse
-from semsearch.store.base import DENSE, QUESTION, QUESTION_BM25, QUESTION_MODEL, PointData, Probe
+from semsearch.store.base import (
+    DENSE,
+    ON_DISK_VECTORS,
+    QUESTION,
+    QUESTION_BM25,
+    QUESTION_MODEL,
+    Layout,
+    PointData,
+    Probe,
+)
 from semsearch.store.conditions import Spelling, build_optional, search_conditions
 
 EDGE: Spelling[qe.Filter] = Spelling(
@@ -20,9 +29,23 @@ EDGE: Spelling[qe.Filter] = Spelling(
     filter=lambda must, must_not: qe.Filter(must=must, must_not=must_not),
 )
 
-# Every vector a point may carry: a passage its dense one; a question's head the question-level
-# ones besides.
-ALL_VECTORS = [DENSE, QUESTION, QUESTION_MODEL, QUESTION_BM25]
+# The vectors only a question's head carries (a passage has its dense one).
+HEAD_VECTORS = [QUESTION, QUESTION_MODEL, QUESTION_BM25]
+
+
+def shard_configs(layout: Layout, split: bool) -> tuple[qe.EdgeConfig, qe.EdgeConfig | None]:
+    """The passages' shard and the heads' (``split``), or one shard for every vector."""
+    vectors = {
+        name: qe.EdgeVectorParams(
+            size=size, distance=qe.Distance.Cosine, on_disk=name in ON_DISK_VECTORS or None
+        )
+        for name, size in layout.vector_sizes().items()
+    }
+    sparse = {QUESTION_BM25: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    if not split:
+        return qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse), None
+    heads = {name: params for name, params in vectors.items() if name != DENSE}
+    return qe.EdgeConfig(vectors={DENSE: vectors[DENSE]}), qe.EdgeConfig(vectors=heads, sparse_vectors=sparse)
 
 
 def to_edge_filter(
@@ -32,7 +55,12 @@ def to_edge_filter(
 
 
 def vectors_of(point: PointData) -> dict[str, Any]:
-    vectors: dict[str, Any] = {DENSE: point.vector, **point.extra}
+    return {DENSE: point.vector, **head_vectors_of(point)}
+
+
+def head_vectors_of(point: PointData) -> dict[str, Any]:
+    """A head's question-level vectors; none for another passage."""
+    vectors: dict[str, Any] = dict(point.extra)
     if point.sparse is not None and point.sparse.indices:
         vectors[QUESTION_BM25] = qe.SparseVector(point.sparse.indices, point.sparse.values)
     return vectors
@@ -45,8 +73,11 @@ def nearest(probe: Probe) -> Any:
     return qe.Query.Nearest(qe.SparseVector(probe.sparse.indices, probe.sparse.values), using=probe.using)
 
 
-def point_data(record: Any) -> PointData:
+def point_data(record: Any, head: Any = None) -> PointData:
+    """A record read back; ``head``: the same point's record in the heads' shard, if any."""
     vectors = record.vector if isinstance(record.vector, dict) else {}
+    if head is not None and isinstance(head.vector, dict):
+        vectors = {**vectors, **head.vector}
     sparse = vectors.get(QUESTION_BM25)
     return PointData(
         str(record.id),

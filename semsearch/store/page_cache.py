@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 _CHUNK = 1 << 20  # a search's own disk reads wait behind one chunk at most
@@ -36,17 +37,18 @@ def available_memory(meminfo: Path = Path("/proc/meminfo")) -> int | None:
     return None
 
 
-def files_to_read(shard: Path, budget: int) -> list[Path]:
-    """The shard's files worth reading, most needed first, as many as ``budget`` bytes allow."""
+def files_to_read(shards: Sequence[Path], budget: int) -> list[Path]:
+    """The shards' files worth reading, most needed first, as many as ``budget`` bytes allow."""
     found: list[tuple[bool, int, Path]] = []
-    for path in shard.glob("segments/*/**/*"):
-        try:
-            size = path.stat().st_size if path.is_file() else 0
-        except OSError:
-            continue
-        if size:
-            first = any(part.startswith(_FIRST) for part in path.relative_to(shard).parts)
-            found.append((not first, size, path))
+    for shard in shards:
+        for path in shard.glob("segments/*/**/*"):
+            try:
+                size = path.stat().st_size if path.is_file() else 0
+            except OSError:
+                continue
+            if size:
+                first = any(part.startswith(_FIRST) for part in path.relative_to(shard).parts)
+                found.append((not first, size, path))
     chosen: list[Path] = []
     for _, size, path in sorted(found):
         if size > budget:
@@ -90,13 +92,13 @@ class CacheWarmer:
         self._thread: threading.Thread | None = None
         self.bytes_read: int | None = None  # once done
 
-    def start(self, shard: Path, memory: int | None = None) -> bool:
-        """Start reading ``shard``'s files; False when it was started before, or the memory
+    def start(self, shards: Sequence[Path], memory: int | None = None) -> bool:
+        """Start reading the ``shards``' files; False when it was started before, or the memory
         available is unknown (``memory``: instead of the system's figure)."""
         available = memory if memory is not None else available_memory()
         if self._thread is not None or available is None or not hasattr(os, "preadv"):
             return False
-        paths = files_to_read(shard, available // 2)
+        paths = files_to_read(shards, available // 2)
 
         def run() -> None:
             self.bytes_read = read_into_cache(paths, self._stop)

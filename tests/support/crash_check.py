@@ -7,8 +7,11 @@ import random
 from pathlib import Path
 from typing import Any
 
+import qdrant_edge as qe
+
 from semsearch.errors import NotFoundError
 from semsearch.service import SearchService
+from semsearch.store.edge import EdgeStore
 from tests.support.crash_corpus import Corpus, Record
 from tests.support.settings import fake_settings
 
@@ -51,6 +54,7 @@ def check_index(index: Path, corpus: Corpus, model: str, sample: int = 25) -> li
             problems.append(f"{qid}: {len(stored[qid])} passages of a question that is in no file")
         for qid, record in expected.items():
             problems += _check_passages(qid, record, stored.get(qid, []))
+        problems += _check_heads(service, stored)
         rng = random.Random(len(expected))
         for record in rng.sample(list(expected.values()), min(sample, len(expected))):
             try:
@@ -98,3 +102,17 @@ _KINDS = (
 
 def kind_of(problem: str) -> str:
     return next((kind for kind, marker in _KINDS if marker in problem), "other")
+
+
+def _check_heads(service: SearchService, stored: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The heads' shard of an embedded index holds each question's head, as the passages' shard
+    does, and nothing else (``semsearch check`` then finds their vectors whole)."""
+    store = service.store
+    if not isinstance(store, EdgeStore) or store.heads_shard is store.shard:
+        return []
+    records, _ = store.heads_shard.scroll(qe.ScrollRequest(limit=100_000, with_payload=True))
+    in_heads = {str((r.payload or {}).get("question_id")): r.payload for r in records}
+    heads = {qid: p for qid, points in stored.items() for p in points if p.get("position") == 0}
+    problems = [f"{qid}: not in the heads' shard" for qid in sorted(set(heads) - set(in_heads))]
+    problems += [f"{qid}: in the heads' shard only" for qid in sorted(set(in_heads) - set(heads))]
+    return problems + [f"{f.question_id}: {f.problem}" for f in service.check().findings]
