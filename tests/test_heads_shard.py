@@ -91,3 +91,36 @@ def test_check_finds_a_head_whose_question_vectors_are_missing_and_repairs_it(
         ]
         assert service.check().exact
         assert_same(observe(service.search(QUERIES[0], limit=5)), before, tolerance=FUSED_TOLERANCE)
+
+
+class _Recording:
+    """A shard that records the queries it is sent: their limit and their graph search's breadth."""
+
+    def __init__(self, shard: qe.EdgeShard) -> None:
+        self.shard = shard
+        self.sent: list[tuple[int, int | None]] = []
+
+    def query(self, request: qe.QueryRequest) -> Any:
+        self.sent.append((request.limit, request.params.hnsw_ef if request.params else None))
+        return self.shard.query(request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.shard, name)
+
+
+def test_the_question_level_graph_searches_keep_twice_their_limit(
+    tmp_path: Path, make_question: MakeQ
+) -> None:
+    with SearchService.open(fake_settings(tmp_path / "index")) as service:
+        service.upsert(corpus(make_question, 10))
+        store = _store(service)
+        heads, passages = _Recording(store.heads_shard), _Recording(store.shard)
+        store._heads, store._shard = heads, passages  # type: ignore[assignment]
+        try:
+            assert service.search(QUERIES[0], limit=5)
+        finally:
+            store._heads, store._shard = heads.shard, passages.shard
+    # The heads' shard: `question` and `question_model` (a graph each), BM25 (scored exactly).
+    efs = sorted(heads.sent, key=lambda sent: sent[1] or 0)
+    assert [ef for _, ef in efs] == [None, 2 * efs[1][0], 2 * efs[2][0]]
+    assert passages.sent and all(ef is None for _, ef in passages.sent)

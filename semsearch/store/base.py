@@ -70,6 +70,13 @@ class Probe:
         """A sparse probe with no term (only stop words) matches nothing."""
         return self.dense is None and (self.sparse is None or not self.sparse.indices)
 
+    def hnsw_ef(self, limit: int) -> int | None:
+        """How many candidates the engine's graph search keeps for ``limit`` hits (None: its
+        default, ``limit``). Twice as many for the question-level vectors: the heads' graph is one
+        graph of near neighbours where a corpus repeats its questions, and at the default it
+        missed a quarter of the exact top ten on the bench's index (docs/performance.md)."""
+        return 2 * limit if self.using in ON_DISK_VECTORS and self.dense is not None else None
+
 
 @dataclass
 class StoredPoint:

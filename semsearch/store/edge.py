@@ -17,13 +17,7 @@ from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.store import edge_folder
-from semsearch.store.base import (
-    DENSE,
-    PointData,
-    Probe,
-    StoredPoint,
-    check_unit,
-)
+from semsearch.store.base import DENSE, PointData, Probe, StoredPoint, check_unit
 from semsearch.store.conditions import (
     Conditions,
     build,
@@ -33,12 +27,7 @@ from semsearch.store.conditions import (
 )
 from semsearch.store.edge_folder import SHARD
 from semsearch.store.edge_holder import SCROLL_PAGE
-from semsearch.store.edge_models import (
-    EDGE,
-    HEAD_VECTORS,
-    nearest,
-    to_edge_filter,
-)
+from semsearch.store.edge_models import EDGE, HEAD_VECTORS, nearest, to_edge_filter
 from semsearch.store.edge_writer import EdgeWriter
 from semsearch.store.point_keys import KEY_FIELDS, keyed_points
 
@@ -121,11 +110,13 @@ class EdgeStore(EdgeWriter):
         keyed = fields is not None and set(fields) <= set(KEY_FIELDS)
         payload: bool | list[str] = False if keyed else list(fields) if fields is not None else True
         with self._gate.searching(self._none_pending) as committed_only:
+            ef = probe.hnsw_ef(limit)
             request = qe.QueryRequest(
                 limit=limit,
                 query=nearest(probe),
                 filter=to_edge_filter(flt, committed_only=committed_only),
                 with_payload=payload,
+                params=qe.SearchParams(hnsw_ef=ef) if ef else None,
             )
             shard = self.heads_shard if probe.using in HEAD_VECTORS else self.shard
             hits = self._engine("search", lambda: shard.query(request))

@@ -14,24 +14,11 @@ import qdrant_edge as qe
 
 from semsearch.payload import is_pending
 from semsearch.store import edge_guard
-from semsearch.store.base import (
-    DENSE,
-    Layout,
-    PointData,
-)
-from semsearch.store.conditions import (
-    Conditions,
-    build,
-    uncommitted,
-)
+from semsearch.store.base import DENSE, Layout, PointData
+from semsearch.store.conditions import Conditions, build, uncommitted
 from semsearch.store.edge_folder import HEADS, SHARD, SHARDS, field_indexes, warm_fields
 from semsearch.store.edge_holder import ShardHolder
-from semsearch.store.edge_models import (
-    EDGE,
-    head_vectors_of,
-    shard_configs,
-    vectors_of,
-)
+from semsearch.store.edge_models import EDGE, head_vectors_of, shard_configs, vectors_of
 from semsearch.store.pending_gate import PendingGate
 from semsearch.store.point_keys import KEY_FIELDS, Key, PointKeys, key_of, save_covering
 

@@ -277,6 +277,7 @@ class ServerStore:
             limit=limit,
             query_filter=to_server_filter(flt),
             with_payload=payload,
+            search_params=m.SearchParams(hnsw_ef=ef) if (ef := probe.hnsw_ef(limit)) else None,
         )
         response = self._read("search", query, None)
         hits = response.points if response is not None else []
