@@ -16,6 +16,7 @@ from semsearch.store.edge import EdgeStore
 from semsearch.store.edge_folder import vector_names
 from tests.support.congruence import FUSED_TOLERANCE, QUERIES, MakeQ, assert_same, corpus, observe
 from tests.support.settings import fake_settings
+from tests.support.shard_spy import ShardSpy
 
 
 def _store(service: SearchService) -> EdgeStore:
@@ -37,10 +38,6 @@ def test_a_new_index_keeps_the_heads_vectors_apart(tmp_path: Path, make_question
     assert heads == len(questions) < passages  # one point a question, not one a passage
 
 
-def _one_shard(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(EdgeStore, "split_heads", False)
-
-
 def _answers(service: SearchService) -> list[Any]:
     seen: list[Any] = [observe(service.search(q, limit=8)) for q in QUERIES]
     seen += [observe(service.search(q, limit=8, mode="sparse")) for q in QUERIES[:2]]
@@ -56,7 +53,7 @@ def test_an_index_in_one_shard_answers_as_one_in_two(
     answers = {}
     for layout in ("two", "one"):
         if layout == "one":
-            _one_shard(monkeypatch)
+            monkeypatch.setattr(EdgeStore, "split_heads", False)
         index = tmp_path / layout
         with SearchService.open(fake_settings(index)) as service:
             service.upsert(questions)
@@ -93,19 +90,9 @@ def test_check_finds_a_head_whose_question_vectors_are_missing_and_repairs_it(
         assert_same(observe(service.search(QUERIES[0], limit=5)), before, tolerance=FUSED_TOLERANCE)
 
 
-class _Recording:
-    """A shard that records the queries it is sent: their limit and their graph search's breadth."""
-
-    def __init__(self, shard: qe.EdgeShard) -> None:
-        self.shard = shard
-        self.sent: list[tuple[int, int | None]] = []
-
-    def query(self, request: qe.QueryRequest) -> Any:
-        self.sent.append((request.limit, request.params.hnsw_ef if request.params else None))
-        return self.shard.query(request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.shard, name)
+def _breadth(request: qe.QueryRequest) -> tuple[int, int | None]:
+    """A query's limit and its graph search's breadth."""
+    return request.limit, request.params.hnsw_ef if request.params else None
 
 
 def test_the_question_level_graph_searches_keep_twice_their_limit(
@@ -114,13 +101,13 @@ def test_the_question_level_graph_searches_keep_twice_their_limit(
     with SearchService.open(fake_settings(tmp_path / "index")) as service:
         service.upsert(corpus(make_question, 10))
         store = _store(service)
-        heads, passages = _Recording(store.heads_shard), _Recording(store.shard)
+        heads, passages = ShardSpy(store.heads_shard, _breadth), ShardSpy(store.shard, _breadth)
         store._heads, store._shard = heads, passages  # type: ignore[assignment]
         try:
             assert service.search(QUERIES[0], limit=5)
         finally:
             store._heads, store._shard = heads.shard, passages.shard
     # The heads' shard: `question` and `question_model` (a graph each), BM25 (scored exactly).
-    efs = sorted(heads.sent, key=lambda sent: sent[1] or 0)
+    efs = sorted(heads.seen, key=lambda sent: sent[1] or 0)
     assert [ef for _, ef in efs] == [None, 2 * efs[1][0], 2 * efs[2][0]]
-    assert passages.sent and all(ef is None for _, ef in passages.sent)
+    assert passages.seen and all(ef is None for _, ef in passages.seen)

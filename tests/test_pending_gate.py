@@ -12,23 +12,9 @@ from semsearch.models import Question
 from semsearch.service import SearchService
 from semsearch.settings import Settings
 from semsearch.store.pending_gate import PendingGate
+from tests.support.shard_spy import ShardSpy
 
 MakeQ = Callable[..., Question]
-
-
-class _Filters:
-    """The engine shard, with whether each search carried the pending condition."""
-
-    def __init__(self, shard: Any) -> None:
-        self._shard = shard
-        self.conditioned: list[bool] = []
-
-    def query(self, request: Any) -> Any:
-        self.conditioned.append(pl.WRITE_STATE in str(request.filter))
-        return self._shard.query(request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._shard, name)
 
 
 def test_searches_carry_the_condition_only_while_pending_passages_may_exist(
@@ -37,23 +23,23 @@ def test_searches_carry_the_condition_only_while_pending_passages_may_exist(
     with SearchService.open(settings) as service:
         service.upsert([make_question(n, title=f"Les primes {n}") for n in range(3)])
         store: Any = service.store
-        spy = _Filters(store.shard)
+        spy = ShardSpy(store.shard, lambda request: pl.WRITE_STATE in str(request.filter))
         store._shard = spy
         try:
             service.search("primes", limit=3)
-            assert spy.conditioned and not any(spy.conditioned)  # committed: nothing to hide
+            assert spy.seen and not any(spy.seen)  # committed: nothing to hide
             # A pending write (as a writer leaves it between its two steps): hidden, conditioned.
             pending = store.question_points("1", with_vectors=True)
             stray = [_pending_copy(p) for p in pending[:1]]  # incomplete: recovery removes it
             store.upsert(stray)
-            spy.conditioned.clear()
+            spy.seen.clear()
             hits = service.search("primes", limit=3)
-            assert spy.conditioned and all(spy.conditioned)
+            assert spy.seen and all(spy.seen)
             assert {h.id for h in hits} == {"0", "1", "2"}
             service.recover()  # removes it: a count then finds none
-            spy.conditioned.clear()
+            spy.seen.clear()
             service.search("primes", limit=3)
-            assert spy.conditioned and not any(spy.conditioned)
+            assert spy.seen and not any(spy.seen)
         finally:
             store._shard = spy._shard
 

@@ -75,7 +75,7 @@ class Probe:
         default, ``limit``). Twice as many for the question-level vectors: the heads' graph is one
         graph of near neighbours where a corpus repeats its questions, and at the default it
         missed a quarter of the exact top ten on the bench's index (docs/performance.md)."""
-        return 2 * limit if self.using in ON_DISK_VECTORS and self.dense is not None else None
+        return 2 * limit if self.using in (QUESTION, QUESTION_MODEL) and self.dense is not None else None
 
 
 @dataclass
