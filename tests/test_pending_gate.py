@@ -41,7 +41,7 @@ def test_searches_carry_the_condition_only_while_pending_passages_may_exist(
             service.search("primes", limit=3)
             assert spy.seen and not any(spy.seen)
         finally:
-            store._shard = spy._shard
+            store._shard = spy.shard
 
 
 def _pending_copy(point: Any) -> Any:
