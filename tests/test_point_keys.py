@@ -23,7 +23,7 @@ QUERIES = ("primes à la rénovation", "pistes cyclables", "cycle paths maintena
 
 
 class _Spy:
-    """The engine shard, with what each query asked for and each retrieve read counted."""
+    """An engine shard, with what each query asked for and each retrieve read counted."""
 
     def __init__(self, shard: Any) -> None:
         self._shard = shard
@@ -73,11 +73,29 @@ def _hit(hit: Any) -> Any:
     return hit.id, round(hit.score, 9), hit.similarity, hit.closeness, passages
 
 
-def _spied(service: SearchService) -> _Spy:
-    store: Any = service.store
-    spy = _Spy(store.shard)
-    store._shard = spy
-    return spy
+class _Spies:
+    """Both of the store's shards spied on: the passages' and the heads' own, where the
+    question-level queries go."""
+
+    def __init__(self, service: SearchService) -> None:
+        store: Any = service.store
+        assert store._heads is not None  # the layout these tests are about
+        self._store = store
+        self.by_shard = {name: _Spy(getattr(store, name)) for name in ("_shard", "_heads")}
+        for name, spy in self.by_shard.items():
+            setattr(self._store, name, spy)
+
+    @property
+    def payloads(self) -> list[Any]:
+        return [p for spy in self.by_shard.values() for p in spy.payloads]
+
+    @property
+    def retrieved(self) -> int:
+        return sum(spy.retrieved for spy in self.by_shard.values())
+
+    def restore(self) -> None:
+        for name, spy in self.by_shard.items():
+            setattr(self._store, name, spy._shard)
 
 
 def test_searches_read_no_payload_from_the_engine_once_the_keys_are_saved(
@@ -86,18 +104,18 @@ def test_searches_read_no_payload_from_the_engine_once_the_keys_are_saved(
     with SearchService.open(settings) as service:
         service.upsert(_questions(make_question))
         service.optimize()
-        spy = _spied(service)
+        spy = _Spies(service)
         _pages(service)
-        store: Any = service.store
-        store._shard = spy._shard
+        spy.restore()
     assert (settings.index_path / FILE).is_file()
     with SearchService.open(settings) as service:
-        spy = _spied(service)
+        spy = _Spies(service)
         service.search("primes à la rénovation", limit=5)
-        store = service.store
-        store._shard = spy._shard
-    # Ranking's queries ask for no payload; the page's texts are read apart, for the page only.
-    assert spy.payloads and all(p is False for p in spy.payloads)
+        spy.restore()
+    # Ranking's queries ask for no payload, in either shard; the page's texts are read apart,
+    # for the page only.
+    assert spy.by_shard["_shard"].payloads and spy.by_shard["_heads"].payloads
+    assert all(p is False for p in spy.payloads)
     assert spy.retrieved == 0
 
 
@@ -112,14 +130,13 @@ def test_pages_are_the_same_from_saved_keys_from_the_engine_and_with_no_keys(
         saved = _pages(service)
     (settings.index_path / FILE).unlink()
     with SearchService.open(settings) as service:
-        spy = _spied(service)
+        spy = _Spies(service)
         learnt = _pages(service)  # keys read from the engine, once
         assert spy.retrieved > 0
         first = spy.retrieved
         assert _pages(service) == learnt
         assert spy.retrieved == first  # and not again
-        store: Any = service.store
-        store._shard = spy._shard
+        spy.restore()
     monkeypatch.setattr(edge_module, "KEY_FIELDS", ())
     with SearchService.open(settings) as service:
         payloads = _pages(service)  # the engine's payloads, as before the keys
@@ -222,11 +239,10 @@ def test_each_save_covers_the_index_and_drops_deleted_passages_when_they_pile_up
         count = service.store.count(None)
     assert len(PointKeys.load(settings.index_path)) == count
     with SearchService.open(settings) as service:
-        spy = _spied(service)
+        spy = _Spies(service)
         _pages(service)
         assert spy.retrieved == 0
-        store: Any = service.store
-        store._shard = spy._shard
+        spy.restore()
         for round_ in range(3):  # every question written anew: the old passages deleted
             service.upsert([q.model_copy(update={"title": f"{q.title} ({round_})"}) for q in questions])
         service.optimize()
