@@ -73,7 +73,7 @@ class ServiceViews:
         """'missing' (nothing was ever indexed), 'empty' (no question left) or 'ready'."""
         if self._meta() is None:
             return "missing"
-        return "ready" if self.store.count(heads_only=True) else "empty"
+        return "ready" if self.store.has_questions() else "empty"
 
     def require_index(self, build: str = "semsearch index FILES_OR_FOLDERS") -> None:
         """Refuse to read a missing or empty index, saying how to build one (``build``)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -88,6 +89,40 @@ def test_the_index_state_as_the_service_sees_it(tmp_path: Path) -> None:
         service.delete("pw-1")
         service.delete("pw-2")
         assert service.index_state() == "empty"
+
+
+class _NoCount:
+    """An engine shard that refuses to count."""
+
+    def __init__(self, shard: Any) -> None:
+        self.shard = shard
+
+    def count(self, request: Any) -> int:
+        raise AssertionError("the engine was asked to count")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.shard, name)
+
+
+def test_the_index_state_is_known_without_counting(tmp_path: Path) -> None:
+    """Every opening of a reading command asks it: a count of the heads read them all, holding the
+    interpreter (0.4 s of a cold CLI's opening on a big index)."""
+    with SearchService.open(fake_settings(tmp_path / "index"), create=False) as service:
+        service.upsert(french_questions()[:2])
+        store: Any = service.store
+        shards = store._shard, store._heads
+
+        def state() -> str:
+            store._shard, store._heads = (_NoCount(s) for s in shards)
+            try:
+                return service.index_state()
+            finally:
+                store._shard, store._heads = shards
+
+        assert state() == "ready"
+        service.delete("pw-1")
+        service.delete("pw-2")
+        assert state() == "empty"
 
 
 def test_serve_on_a_missing_index_starts_says_so_and_fills_through_the_api(tmp_path: Path) -> None:

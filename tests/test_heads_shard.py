@@ -43,6 +43,8 @@ def _answers(service: SearchService) -> list[Any]:
     seen += [observe(service.search(q, limit=8, mode="sparse")) for q in QUERIES[:2]]
     seen.append([(h.id, h.score) for h in service.related("3", limit=5)])
     seen.append(sorted(tuple(sorted(h.id for h in g)) for g in service.duplicates(threshold=0.5)))
+    stats = service.stats()
+    seen.append((stats.questions, stats.passages, stats.answered, service.index_state()))
     return seen
 
 

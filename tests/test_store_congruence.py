@@ -275,7 +275,10 @@ def views(settings: Settings, make_question: MakeQ) -> Any:
         seen.append([(h.id, h.closeness) for h in labelled.hits])
         seen.append([h.id for h in svc.newest(QUERIES[1], "same topic", 5)])
         seen.append(svc.index_state())
-    assert seen[:2] == ["missing", 0] and seen[-1] == "ready" and seen[2] and seen[3]
+        for q in questions:
+            svc.delete(q.qid)
+        seen.append(svc.index_state())
+    assert seen[:2] == ["missing", 0] and seen[-2:] == ["ready", "empty"] and seen[2] and seen[3]
     assert labelled.hits[0].id == questions[3].qid and labelled.hits[0].closeness == "same question"
     return seen
 

@@ -169,6 +169,10 @@ class Store(Protocol):
 
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int: ...
 
+    def has_questions(self) -> bool:
+        """Whether a question is stored: one point read, not a count (an opening's check)."""
+        ...
+
     def optimize(self) -> None: ...
 
     def warm(self) -> None:

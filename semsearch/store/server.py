@@ -250,10 +250,8 @@ class ServerStore:
         return [point_data(r) for r in self._retrieve(point_ids, True)]
 
     def find_natural_key(self, key: str) -> str | None:
-        flt = filter_of(cond.natural_key_conditions(key))
-        scroll = partial(
-            self.client.scroll, self.collection, flt, limit=1, with_payload=list(QUESTION_FIELDS)
-        )
+        flt, fields = filter_of(cond.natural_key_conditions(key)), list(QUESTION_FIELDS)
+        scroll = partial(self.client.scroll, self.collection, flt, limit=1, with_payload=fields)
         records, _ = self._read("look up a question", scroll, _NO_PAGE)
         return question_id_of(records[0].payload) if records and records[0].payload else None
 
@@ -290,6 +288,11 @@ class ServerStore:
     def count(self, flt: SearchFilter | None = None, heads_only: bool = False) -> int:
         count = partial(self.client.count, self.collection, to_server_filter(flt, heads_only), exact=True)
         return self._read("count points", count, m.CountResult(count=0)).count
+
+    def has_questions(self) -> bool:
+        heads = to_server_filter(None, True)
+        scroll = partial(self.client.scroll, self.collection, heads, limit=1, with_payload=False)
+        return bool(self._read("look up a question", scroll, _NO_PAGE)[0])
 
 
 def _stored(data: PointData) -> StoredPoint:
