@@ -214,6 +214,7 @@ class ShardHolder:
         # opening on 400,000 passages, against 1 ms for the first one (docs/performance.md).
         if self._ready is None:
             return False
-        request = qe.ScrollRequest(limit=1, filter=to_edge_filter(None, True), with_payload=False)
+        heads = to_edge_filter(None, True)
+        request = qe.ScrollRequest(limit=1, filter=heads, with_payload=False, with_vector=False)
         records, _ = self._engine("look up a question", lambda: self.shard.scroll(request))
         return bool(records)
