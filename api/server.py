@@ -15,8 +15,14 @@ from semsearch.settings import Settings
 _SETTINGS_ENV = "SEMSEARCH_SERVE_SETTINGS"
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the API until interrupted.
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    leave_cached: bool = False,
+) -> None:
+    """Serve the API until interrupted; ``leave_cached``: the process ends next (``Store.close``).
 
     Raises a ``SemsearchError`` (one line for the CLI) before listening when the index cannot be
     served: held by another process, built with another model, or ``workers`` above 1 with the
@@ -44,7 +50,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         try:
             uvicorn.run(create_app(settings, service, announce=announce), **options)  # type: ignore[arg-type]
         finally:
-            service.close()
+            service.close(leave_cached)
         return
     # Each worker opens its own; opened and closed once here for the same one-line errors.
     open_service(settings, warm=False).close()

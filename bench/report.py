@@ -133,7 +133,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     bare = _get(results, "floor", "fr", "bare_encoding_ms", "sum", "p50")
     if latency:
         latency_rows(rows, "Edge", floor, _get(latency, "server", "runs") or [], bare)
-        _cli(rows, "cold `semsearch search`, no server running (median)", latency.get("cli_without_server"))
+        _cli(
+            rows,
+            "cold `semsearch search`, no server running (median; the files as the command before left them)",
+            latency.get("cli_without_server"),
+        )
         _cli(
             rows,
             "cold `semsearch search`, a `semsearch serve` holding the index (median)",
@@ -239,6 +243,11 @@ def figures(results: dict[str, Any]) -> list[tuple[str, Any, str]]:
                     "",
                 ),
             ]
+    first = _get(results, "latency", "cli_without_server", "first_seconds")
+    if first is not None:
+        out.append(
+            ("cold `semsearch search`, no server, the index's files out of the page cache", first, "s")
+        )
     runs = _get(results, "indexing", "runs") or {}
     if runs:
         out += [

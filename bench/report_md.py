@@ -155,7 +155,8 @@ def _latency(results: dict[str, Any]) -> list[str]:
         lines += _runs_table("Edge, `semsearch serve` (1 worker)", server["runs"])
         lines += [
             "",
-            f"First answer {server['first_answer_seconds']} s after start; memory "
+            f"First answer {server['first_answer_seconds']} s after start (the index's files evicted from the"
+            f" page cache before); memory "
             f"{server['memory']['rss_mib']:,} MiB resident, {server['memory']['peak_rss_mib']:,} MiB peak"
             + _memory_parts(server["memory"])
             + ".",
@@ -165,9 +166,17 @@ def _latency(results: dict[str, Any]) -> list[str]:
             ("cli_with_server", "serve holding the index"),
         ):
             cli = results["latency"].get(key) or server.get(key) or {}
+            first = (
+                f" (the first, {cli['first_seconds']} s, after the index's files were evicted from the page"
+                " cache; the median is of the others)"
+                if "first_seconds" in cli
+                else ""
+            )
             lines.append(
                 f"Cold `semsearch search`, {what}: {cli.get('median_seconds', '—')} s median of "
-                f"{cli.get('seconds')}" + (f"; failed: {cli['failed']}" if "failed" in cli else "") + "."
+                f"{cli.get('seconds')}{first}"
+                + (f"; failed: {cli['failed']}" if "failed" in cli else "")
+                + "."
             )
     qdrant = results.get("qdrant") or {}
     if qdrant.get("runs"):

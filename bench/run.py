@@ -32,8 +32,8 @@ from bench.report_md import markdown
 PARTS = ("indexing", "scale", "floor", "latency", "qdrant", "million", "duplicates")
 # index questions, real questions, store-scale passages, requests per client, cold CLI runs,
 # floor requests per language, million passages, questions for duplicates
-FULL = (500, 4_000, 400_000, 100, 5, 300, 1_000_000, 50_000)
-QUICK = (20, 40, 2_000, 5, 1, 20, 5_000, 500)
+FULL = (500, 4_000, 400_000, 100, 6, 300, 1_000_000, 50_000)
+QUICK = (20, 40, 2_000, 5, 2, 20, 5_000, 500)
 
 
 def _default_model() -> str:
@@ -59,7 +59,11 @@ def parse(argv: Sequence[str] | None) -> tuple[Config, list[str]]:
     p.add_argument("--requests", type=int, help="Requests per client in each latency run.")
     p.add_argument("--floor-requests", type=int, help="Requests of the floor, per query language.")
     p.add_argument("--clients", default="1,8", help="Concurrent clients of the latency runs.")
-    p.add_argument("--cli-runs", type=int, help="Cold `semsearch search` runs (the median is kept).")
+    p.add_argument(
+        "--cli-runs",
+        type=int,
+        help="Cold `semsearch search` runs (the median is kept; without a server, of those after the first).",
+    )
     p.add_argument("--repeats", type=int, help="Indexing runs of each kind (the best is kept).")
     p.add_argument("--only", action="append", choices=PARTS, help="Run only this part (repeatable).")
     p.add_argument("--skip", action="append", choices=PARTS, default=[], help="Leave this part out.")

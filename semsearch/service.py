@@ -115,9 +115,10 @@ class SearchService(ServiceViews):
         if self.settings.warm_page_cache:
             self.store.warm()
 
-    def close(self) -> None:
+    def close(self, leave_cached: bool = False) -> None:
+        """``leave_cached``: the process ends next (``Store.close``)."""
         self.fanout.close()
-        self.store.close()
+        self.store.close(leave_cached)
 
     def __enter__(self) -> SearchService:
         return self

@@ -559,7 +559,7 @@ def test_serve_opens_the_index_once_and_closes_it_after(
 
 
 class _NoStore:
-    def close(self) -> None:
+    def close(self, leave_cached: bool = False) -> None:
         pass
 
 

@@ -114,10 +114,19 @@ def make_settings(index: Path | None) -> Settings:
     return settings.model_copy(update={"index_path": index}) if index is not None else settings
 
 
-def open_service(index: Path | None, load_model: bool = False) -> SearchService:
+class CommandProcess:
+    """Whether a command's process ends with it. The ``semsearch`` entry point says so; a test's
+    ``CliRunner`` runs commands in a process that goes on, and may open the same index again."""
+
+    ends_with_command = False
+
+
+@contextmanager
+def open_service(index: Path | None, load_model: bool = False) -> Iterator[SearchService]:
     """The service over an index to read: a missing or empty one is refused in one line saying
     how to build it, and nothing is created (not even the index folder); a read-only folder can
-    be read."""
+    be read. Closed after the command, leaving the index's files in the page cache for the next
+    command when the process ends with this one (``Store.close``)."""
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
     from semsearch.store import surely_missing
@@ -133,10 +142,9 @@ def open_service(index: Path | None, load_model: bool = False) -> SearchService:
             # so that even a search right after the crash sees every question whole.
             service.recover()
         service.require_index(build)
-    except BaseException:
-        service.close()
-        raise
-    return service
+        yield service
+    finally:
+        service.close(leave_cached=CommandProcess.ends_with_command)
 
 
 def build_filter(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from semsearch.cli.common import IndexOpt, err, handle_errors, make_settings, out
+from semsearch.cli.common import CommandProcess, IndexOpt, err, handle_errors, make_settings, out
 from semsearch.cli.output import print_check_report, print_index_summary
 from semsearch.cli.safe_text import shown
 
@@ -126,4 +126,10 @@ def serve(
     """Serve the HTTP API, the search page (/) and the related-questions widget (/widget.js)."""
     from api.server import serve as run_server
 
-    run_server(make_settings(index), host=host, port=port, workers=workers)
+    run_server(
+        make_settings(index),
+        host=host,
+        port=port,
+        workers=workers,
+        leave_cached=CommandProcess.ends_with_command,
+    )

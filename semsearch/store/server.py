@@ -189,7 +189,7 @@ class ServerStore:
     def warm(self) -> None:
         """Nothing to do: the server holds its own files."""
 
-    def close(self) -> None:
+    def close(self, leave_cached: bool = False) -> None:
         self.client.close()
 
     def drop(self) -> None:
