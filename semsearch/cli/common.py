@@ -125,8 +125,7 @@ class CommandProcess:
 def open_service(index: Path | None, load_model: bool = False) -> Iterator[SearchService]:
     """The service over an index to read: a missing or empty one is refused in one line saying
     how to build it, and nothing is created (not even the index folder); a read-only folder can
-    be read. Closed after the command, leaving the index's files in the page cache for the next
-    command when the process ends with this one (``Store.close``)."""
+    be read. Closed after the command (``closing``)."""
     # Imported here: `semsearch --help` does not need the engine and the model code.
     from semsearch.service import SearchService
     from semsearch.store import surely_missing
@@ -135,13 +134,20 @@ def open_service(index: Path | None, load_model: bool = False) -> Iterator[Searc
     build = f"semsearch index{f' --index {index}' if index is not None else ''} FILES_OR_FOLDERS"
     if surely_missing(settings):  # before the model starts loading for nothing
         raise EmptyIndexError(str(settings.index_path), True, build)
-    service = SearchService.open(settings, load_model=load_model, create=False)
-    try:
+    with closing(SearchService.open(settings, load_model=load_model, create=False)) as service:
         if service.store.exclusive:
             # No other process can be writing: a write a crash cut is finished (or removed) now,
             # so that even a search right after the crash sees every question whole.
             service.recover()
         service.require_index(build)
+        yield service
+
+
+@contextmanager
+def closing(service: SearchService) -> Iterator[SearchService]:
+    """The service, closed after the command: leaving the index's files in the page cache for the
+    next command when the process ends with this one (``Store.close``)."""
+    try:
         yield service
     finally:
         service.close(leave_cached=CommandProcess.ends_with_command)

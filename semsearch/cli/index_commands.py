@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from semsearch.cli.common import CommandProcess, IndexOpt, err, handle_errors, make_settings, out
+from semsearch.cli.common import CommandProcess, IndexOpt, closing, err, handle_errors, make_settings, out
 from semsearch.cli.output import print_check_report, print_index_summary
 from semsearch.cli.safe_text import shown
 
@@ -39,7 +39,7 @@ def index(
     if rebuild:
         remove_store(settings)
     files, missing = collect_files(paths)
-    with SearchService.open(settings) as service:
+    with closing(SearchService.open(settings)) as service:
         service.check_model()
         progress = Progress(
             TextColumn("Indexing"),
@@ -84,7 +84,7 @@ def check(
     settings = make_settings(index)
     if not settings.qdrant_url and not settings.index_path.is_dir():
         raise StoreUnavailableError(f"there is no index in {settings.index_path}")
-    with SearchService.open(settings, create=repair) as service:
+    with closing(SearchService.open(settings, create=repair)) as service:
         report = service.check(repair)
     print_check_report(report, as_json)
     if not report.exact:

