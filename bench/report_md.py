@@ -69,10 +69,10 @@ def _runs_table(title: str, runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _floor(fl: dict[str, Any]) -> list[str]:
+def _floor(fl: dict[str, Any], title: str = "The floor (in-process)") -> list[str]:
     lines = [
         "",
-        "## The floor (in-process)",
+        f"## {title}",
         "",
         f"Index opened and models loaded in {fl['open_and_load_seconds']} s.",
         "",
@@ -211,6 +211,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += _indexes(results)
     if "floor" in results:
         lines += _floor(results["floor"])
+    if "floor_after" in results:
+        lines += _floor(results["floor_after"], "The floor again, after the latency runs (the same queries)")
     lines += _latency(results)
     duplicates = results.get("duplicates")
     if duplicates:

@@ -15,6 +15,7 @@ from bench.copies import noisy
 from bench.http import Server
 from bench.queries import QueryPool, distinct_queries
 from bench.recording import PASSAGE_MODEL, Recorder, replay
+from bench.report import targets
 from bench.run import main
 
 TOPICS = ("flood defences", "rail fares", "school funding", "dental care", "prison places", "bus services")
@@ -73,6 +74,14 @@ def test_the_quick_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Pa
     assert set(indexing["bare"]["seconds_per_model"]) == {"passage model", "question model"}
     assert data["scale"]["store"]["passages"] == 300 and data["scale"]["store"]["real_passages"] < 300
     french, english = data["floor"]["fr"], data["floor"]["en"]
+    # The floor is measured again once the server has stopped, and X is held to the mean.
+    again = data["floor_after"]["fr"]
+    assert again["floor"]["latency_ms"]["n"] == 8 and again["shape"] == french["shape"]
+    x_row = next(row for row in data["targets"] if row["target"].startswith("Edge: throughput X"))
+    mean = (french["floor"]["requests_per_second"] + again["floor"]["requests_per_second"]) / 2
+    assert (
+        x_row["limit"] == pytest.approx(0.8 * mean, rel=1e-3) and "after the latency runs" in x_row["target"]
+    )
     assert french["floor"]["requests_per_second"] > 0 and french["floor"]["latency_ms"]["n"] == 8
     assert french["shape"]["engine_queries_per_search"] > english["shape"]["engine_queries_per_search"] >= 1
     assert french["bare_encoding_ms"]["share_with_question_model"] == 1.0
@@ -238,3 +247,29 @@ def test_the_fanout_probe_switches_the_pool_from_one_query_to_the_next() -> None
     times = interleaved(service, ["a", "b", "c", "d", "e"], threads=3)
     assert service.seen == [0, 3, 0, 3, 0]
     assert {k: len(v) for k, v in times.items()} == {0: 3, 3: 2}
+
+
+def _floor(f: float, bare_ms: float) -> dict[str, object]:
+    return {"fr": {"floor": {"requests_per_second": f}, "bare_encoding_ms": {"sum": {"p50": bare_ms}}}}
+
+
+def test_the_throughput_and_p50_targets_use_the_mean_of_the_floors_around_the_latency_runs() -> None:
+    runs = [
+        {"route": "search", "language": "fr", "filtered": False, "repeated": False, "clients": n, **figures}
+        for n, figures in (
+            (1, {"p50": 30.0, "requests_per_second": 33.0}),
+            (8, {"p99": 200.0, "requests_per_second": 40.0}),
+        )
+    ]
+    one_floor = {"floor": _floor(60.0, 14.0), "latency": {"server": {"runs": runs}}}
+    rows = {row["target"].split(" (")[0]: row for row in targets(one_floor)}
+    assert rows["Edge: throughput X, 8 clients"]["limit"] == 48.0  # 0.8 × 60: missed
+    assert rows["Edge: throughput X, 8 clients"]["met"] is False
+    assert rows["Edge: `GET /search` p50, 1 client"]["limit"] == 31.0  # 1.5 × 14 + 10
+
+    drifted = {**one_floor, "floor_after": _floor(40.0, 18.0)}
+    rows = {row["target"].split(" (")[0]: row for row in targets(drifted)}
+    assert rows["Edge: throughput X, 8 clients"]["limit"] == 40.0  # 0.8 × (60 + 40) / 2: met
+    assert rows["Edge: throughput X, 8 clients"]["met"] is True
+    assert "the mean of 60.0 before and 40.0 after" in rows["Edge: throughput X, 8 clients"]["target"]
+    assert rows["Edge: `GET /search` p50, 1 client"]["limit"] == 34.0  # 1.5 × 16 + 10

@@ -14,8 +14,10 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from semsearch.cli.app import app as cli
+from semsearch.errors import IndexDamagedError
 from semsearch.service import SearchService
 from semsearch.settings import Settings
+from semsearch.store.base import check_units
 from tests.support import damage
 from tests.support.crash_runs import cli_env
 from tests.support.paths import SEMSEARCH
@@ -128,3 +130,27 @@ def test_a_garbled_id_tracker_is_refused_before_the_engine_aborts(tmp_path: Path
         assert proc.returncode == 1, proc.stderr[-500:]
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and "mutable_id_tracker.mappings" in lines[0], proc.stderr[-500:]
+
+
+def _unit(n: int, dimension: int = 8) -> list[float]:
+    vector = [0.0] * dimension
+    vector[n % dimension] = 1.0
+    return vector
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ([2.0] + [0.0] * 7, "norm 2"),
+        ([float("nan")] + [0.0] * 7, "norm nan"),
+        ([0.5, 0.5], "norm 0.7071"),  # cut short: unequal lengths
+    ],
+    ids=["too long", "not a number", "truncated"],
+)
+def test_a_pages_vectors_are_checked_at_once_and_the_damaged_one_is_named(
+    bad: list[float], message: str
+) -> None:
+    page = [(f"p{n}", _unit(n)) for n in range(5)]
+    check_units([*page, ("no vector", None)])  # all whole: nothing said
+    with pytest.raises(IndexDamagedError, match=rf"point p3 is damaged \({message}"):
+        check_units([*page[:3], ("p3", bad), *page[3:]])

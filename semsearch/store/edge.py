@@ -17,7 +17,7 @@ from semsearch.errors import IndexDamagedError
 from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.store import edge_folder
-from semsearch.store.base import DENSE, PointData, Probe, StoredPoint, check_unit
+from semsearch.store.base import DENSE, PointData, Probe, StoredPoint, check_units
 from semsearch.store.conditions import (
     Conditions,
     build,
@@ -132,9 +132,13 @@ class EdgeStore(EdgeWriter):
         if self._ready is None or not point_ids:
             return {}
         records = self._engine("read passages", lambda: self.shard.retrieve(list(point_ids), True, [DENSE]))
-        for r in records:
-            check_unit(str(r.id), r.vector.get(DENSE) if isinstance(r.vector, dict) else None)  # type: ignore[arg-type]
-        return {str(r.id): dict(r.payload or {}) for r in records}
+        ids = [str(r.id) for r in records]
+        # Each read of a record's ``vector`` or ``payload`` builds it anew from the engine's copy:
+        # read once, and the payload is already the caller's own dict.
+        vectors = [r.vector for r in records]
+        dense = [v.get(DENSE) if isinstance(v, dict) else None for v in vectors]
+        check_units(list(zip(ids, dense, strict=True)))  # type: ignore[arg-type]
+        return {i: r.payload or {} for i, r in zip(ids, records, strict=True)}
 
     def points(self, batch: int = SCROLL_PAGE) -> Iterator[list[PointData]]:
         if self._ready is None:

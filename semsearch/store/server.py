@@ -24,7 +24,7 @@ from semsearch.filters import SearchFilter
 from semsearch.payload import QUESTION_FIELDS, position_of, question_id_of
 from semsearch.settings import Settings
 from semsearch.store import conditions as cond
-from semsearch.store.base import DENSE, Layout, PointData, Probe, StoredPoint, check_unit
+from semsearch.store.base import DENSE, Layout, PointData, Probe, StoredPoint, check_units
 from semsearch.store.server_calls import Missing, attempt
 from semsearch.store.server_models import (
     PAYLOAD_SCHEMA,
@@ -257,8 +257,7 @@ class ServerStore:
 
     def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         records = self._retrieve(point_ids, [DENSE])
-        for r in records:
-            check_unit(str(r.id), dense_of(r.vector))
+        check_units([(str(r.id), dense_of(r.vector)) for r in records])
         return {str(r.id): dict(r.payload or {}) for r in records}
 
     def search(
