@@ -132,6 +132,7 @@ class Run:
     repeated: bool = False
     since: str = ""  # the filter's date
     first: bool = False  # the warm-up: the first requests after the server's start
+    paired: bool = False  # one half of a run alternating requests with and without the filter
 
     @property
     def name(self) -> str:
@@ -143,6 +144,10 @@ class Run:
         extra = f", from={self.since}" if self.filtered else ""
         extra += ", repeated queries (cache)" if self.repeated else ""
         extra += ", the first requests after start (warm-up)" if self.first else ""
+        if self.paired:
+            extra += (
+                ", alternated with the same without it" if self.filtered else ", alternated with the filtered"
+            )
         return f"{what}{extra}, {self.clients} client{'s' if self.clients > 1 else ''}"
 
 
@@ -166,6 +171,29 @@ def measured(url: str, run: Run, requests: list[Request]) -> dict[str, Any]:
     }
 
 
+def paired(url: str, flt: dict[str, str], texts: list[str]) -> list[dict[str, Any]]:
+    """1 client alternating searches without and with the filter, one request each in turn, each
+    half reported apart: the filter's cost on the p50 is then measured in the same minutes (this
+    machine's speed drifts from one run to the next)."""
+    requests = [
+        request
+        for plain, dated in zip(search_requests(texts[0::2]), search_requests(texts[1::2], flt), strict=False)
+        for request in (plain, dated)
+    ]
+    load = machine_load()
+    times, wall = clients(url, requests, 1)
+    return [
+        {
+            "name": (run := Run("search", "fr", filtered, 1, since=flt["from"], paired=True)).name,
+            **asdict(run),
+            **percentiles(times[filtered::2]),
+            "requests_per_second": round(len(times) / wall, 2),
+            "load": load,
+        }
+        for filtered in (False, True)
+    ]
+
+
 def runs(
     url: str, config: Config, pool: QueryPool, ids: list[str], many: int | None = None
 ) -> list[dict[str, Any]]:
@@ -180,6 +208,8 @@ def runs(
             texts = pool.take(config.requests * n, language)
             run = Run("search", language, filtered, n, since=dated["from"])
             out.append(measured(url, run, search_requests(texts, flt)))
+        if language == "fr" and filtered:
+            out += paired(url, dated, pool.take(2 * config.requests, "fr"))
     if ids:
         chosen = ids[: config.requests]
         out.append(measured(url, Run("related", None, False, 1), related_requests(chosen)))
@@ -206,7 +236,12 @@ def warm_up(url: str, pool: QueryPool) -> dict[str, Any]:
 
 
 def find(
-    found: list[dict[str, Any]], route: str, language: str | None, filtered: bool, many: bool
+    found: list[dict[str, Any]],
+    route: str,
+    language: str | None,
+    filtered: bool,
+    many: bool,
+    paired: bool = False,
 ) -> dict[str, Any]:
     """The run of these attributes (``many``: the most clients), or {} when it was not measured."""
     chosen = [
@@ -217,6 +252,7 @@ def find(
         and r["filtered"] == filtered
         and not r["repeated"]
         and not r.get("first")
+        and r.get("paired", False) == paired
         and (r["clients"] > 1) == many
     ]
     return chosen[-1] if chosen else {}

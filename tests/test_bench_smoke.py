@@ -91,6 +91,12 @@ def test_the_quick_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Pa
     dated = [n for n in runs if n.startswith("GET /search, fr queries, from=") and n.endswith("8 clients")]
     assert len(dated) == 1 and runs[dated[0]]["n"] == 24, sorted(runs)
     assert runs["GET /questions/{id}/related, 1 client"]["n"] == 3
+    halves = [r for r in runs.values() if r["paired"]]  # the filter's cost in the same minutes
+    assert sorted(r["filtered"] for r in halves) == [False, True] and all(r["n"] == 3 for r in halves)
+    assert any(
+        row["target"] == "Edge: filter cost, p50 with 1 client (alternated requests)"
+        for row in data["targets"]
+    )
     cli = data["latency"]["cli_without_server"]  # the first from the disk, the median of the others
     assert cli["runs"] == 2 and cli["first_seconds"] == cli["seconds"][0]
     assert cli["median_seconds"] == cli["seconds"][1]
@@ -273,3 +279,22 @@ def test_the_throughput_and_p50_targets_use_the_mean_of_the_floors_around_the_la
     assert rows["Edge: throughput X, 8 clients"]["met"] is True
     assert "the mean of 60.0 before and 40.0 after" in rows["Edge: throughput X, 8 clients"]["target"]
     assert rows["Edge: `GET /search` p50, 1 client"]["limit"] == 34.0  # 1.5 × 16 + 10
+
+
+def test_the_filters_p50_cost_comes_from_the_alternated_run_when_there_is_one() -> None:
+    def run(filtered: bool, p50: float, paired: bool = False) -> dict[str, object]:
+        shape = {"route": "search", "language": "fr", "filtered": filtered, "repeated": False, "clients": 1}
+        return {**shape, "p50": p50, "paired": paired, "requests_per_second": 30.0}
+
+    two_runs = [run(False, 30.0), run(True, 36.6)]  # the filtered run in slower minutes
+    latency = {"latency": {"server": {"runs": two_runs}}, "floor": _floor(60.0, 14.0)}
+    rows = {row["target"]: row for row in targets(latency)}
+    assert rows["Edge: filter cost, p50 with 1 client (two runs)"]["met"] is False  # +22 %
+
+    alternated = [*two_runs, run(False, 31.0, paired=True), run(True, 32.55, paired=True)]
+    latency["latency"]["server"]["runs"] = alternated  # type: ignore[index]
+    rows = {row["target"]: row for row in targets(latency)}
+    cost = rows["Edge: filter cost, p50 with 1 client (alternated requests)"]
+    assert cost["measured"] == pytest.approx(5.0) and cost["met"] is True
+    # The halves of the alternated run are not the 1-client runs the other targets read.
+    assert rows["Edge: `GET /search` p50, 1 client (≤ 1.5 × bare encoding + 10 ms)"]["measured"] == 30.0
