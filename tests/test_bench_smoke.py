@@ -15,7 +15,7 @@ from bench.copies import noisy
 from bench.http import Server
 from bench.queries import QueryPool, distinct_queries
 from bench.recording import PASSAGE_MODEL, Recorder, replay
-from bench.report import targets
+from bench.report import figures, targets
 from bench.run import main
 
 TOPICS = ("flood defences", "rail fares", "school funding", "dental care", "prison places", "bus services")
@@ -298,3 +298,15 @@ def test_the_filters_p50_cost_comes_from_the_alternated_run_when_there_is_one() 
     assert cost["measured"] == pytest.approx(5.0) and cost["met"] is True
     # The halves of the alternated run are not the 1-client runs the other targets read.
     assert rows["Edge: `GET /search` p50, 1 client (≤ 1.5 × bare encoding + 10 ms)"]["measured"] == 30.0
+
+
+def test_the_million_figures_give_the_run_after_the_warm_up() -> None:
+    def run(first: bool, p50: float, p99: float) -> dict[str, object]:
+        return {"first": first, "p50": p50, "p99": p99}
+
+    million = {
+        "runs": [run(True, 31.6, 261.4), run(False, 28.1, 38.7)],
+        "memory": {"rss_mib": 3258.7, "peak_rss_mib": 3258.7},
+    }
+    shown = {name: value for name, value, _ in figures({"million": million})}
+    assert shown["million: `GET /search` p50 / p99, 1 client"] == "28.1 / 38.7"
