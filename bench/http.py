@@ -159,16 +159,20 @@ def related_requests(ids: list[str]) -> list[Request]:
     return [(f"/questions/{quote(qid, safe='')}/related", {"limit": 10}) for qid in ids]
 
 
-def measured(url: str, run: Run, requests: list[Request]) -> dict[str, Any]:
-    load = machine_load()
-    times, wall = clients(url, requests, run.clients)
+def _result(run: Run, times: list[float], requests_per_second: float, load: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": run.name,
         **asdict(run),
         **percentiles(times),
-        "requests_per_second": round(len(times) / wall, 2),
+        "requests_per_second": round(requests_per_second, 2),
         "load": load,
     }
+
+
+def measured(url: str, run: Run, requests: list[Request]) -> dict[str, Any]:
+    load = machine_load()
+    times, wall = clients(url, requests, run.clients)
+    return _result(run, times, len(times) / wall, load)
 
 
 def paired(url: str, flt: dict[str, str], texts: list[str]) -> list[dict[str, Any]]:
@@ -183,13 +187,12 @@ def paired(url: str, flt: dict[str, str], texts: list[str]) -> list[dict[str, An
     load = machine_load()
     times, wall = clients(url, requests, 1)
     return [
-        {
-            "name": (run := Run("search", "fr", filtered, 1, since=flt["from"], paired=True)).name,
-            **asdict(run),
-            **percentiles(times[filtered::2]),
-            "requests_per_second": round(len(times) / wall, 2),
-            "load": load,
-        }
+        _result(
+            Run("search", "fr", filtered, 1, since=flt["from"], paired=True),
+            times[filtered::2],
+            len(times) / wall,
+            load,
+        )
         for filtered in (False, True)
     ]
 

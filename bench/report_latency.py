@@ -92,9 +92,9 @@ def _filter_rows(
         find(runs, "search", "fr", False, False, paired=True),
         find(runs, "search", "fr", True, False, paired=True),
     )
-    how = "alternated requests" if plain.get("p50") and dated.get("p50") else "two runs"
-    if how == "two runs":
-        plain, dated = one, find(runs, "search", "fr", True, False)
+    how = "alternated requests"
+    if not (plain.get("p50") and dated.get("p50")):
+        plain, dated, how = one, find(runs, "search", "fr", True, False), "two runs"
     if plain.get("p50") and dated.get("p50"):
         rows.add(
             f"{label}: filter cost, p50 with 1 client ({how})",

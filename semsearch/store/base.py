@@ -87,6 +87,9 @@ class StoredPoint:
     vectors: dict[str, list[float]] = field(default_factory=dict, repr=False)  # the head's others
 
 
+UNIT_TOLERANCE = 1e-3  # a stored cosine vector's norm, away from 1
+
+
 def check_unit(point_id: str, vector: Sequence[float] | None) -> None:
     """Refuse a dense vector that is not what the engine stored: cosine vectors are stored
     normalised, so a vector file garbled on disk shows as a norm far from 1 (or not a number)."""
@@ -94,7 +97,7 @@ def check_unit(point_id: str, vector: Sequence[float] | None) -> None:
         return
     values = np.asarray(vector, dtype=np.float64)
     norm = math.sqrt(float(values @ values))
-    if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+    if not math.isfinite(norm) or abs(norm - 1.0) > UNIT_TOLERANCE:
         raise IndexDamagedError(f"the stored vector of point {point_id} is damaged (norm {norm:.4g}, not 1)")
 
 
@@ -107,7 +110,7 @@ def check_units(vectors: Sequence[tuple[str, Sequence[float] | None]]) -> None:
     try:
         values = np.array([vector for _, vector in given], dtype=np.float64)
         norms = np.sqrt(np.einsum("ij,ij->i", values, values))
-        whole = values.ndim == 2 and bool(np.all(np.abs(norms - 1.0) <= 1e-3))  # NaN compares False
+        whole = bool(np.all(np.abs(norms - 1.0) <= UNIT_TOLERANCE))  # NaN compares False
     except ValueError:  # vectors of unequal lengths
         whole = False
     if not whole:

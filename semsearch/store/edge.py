@@ -135,8 +135,7 @@ class EdgeStore(EdgeWriter):
         ids = [str(r.id) for r in records]
         # Each read of a record's ``vector`` or ``payload`` builds it anew from the engine's copy:
         # read once, and the payload is already the caller's own dict.
-        vectors = [r.vector for r in records]
-        dense = [v.get(DENSE) if isinstance(v, dict) else None for v in vectors]
+        dense = [v.get(DENSE) if isinstance(v := r.vector, dict) else None for r in records]
         check_units(list(zip(ids, dense, strict=True)))  # type: ignore[arg-type]
         return {i: r.payload or {} for i, r in zip(ids, records, strict=True)}
 
