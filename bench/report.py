@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report_latency import floor_of, latency_rows
+from bench.report_latency import floor_of, latency_rows, measured_floor
 from bench.report_rows import Rows, pick
 
 MIN_PASSAGES = 400_000
@@ -132,19 +132,11 @@ def _floor_figures(results: dict[str, Any], language: str) -> list[tuple[str, An
         ),
         (f"engine queries per {language} search", pick(lang, "shape", "engine_queries_per_search"), ""),
     ]
-    after = pick(results, "floor_after", language) or {}
-    if after:
+    if pick(results, "floor_after", language):
+        f, bare = measured_floor(results, "floor_after", language)
         out += [
-            (
-                f"floor F, {language} queries, 8 threads, measured again after the latency runs",
-                pick(after, "floor", "requests_per_second"),
-                "req/s",
-            ),
-            (
-                f"bare query encoding p50, {language} queries, again after the latency runs",
-                pick(after, "bare_encoding_ms", "sum", "p50"),
-                "ms",
-            ),
+            (f"floor F, {language} queries, 8 threads, measured again after the latency runs", f, "req/s"),
+            (f"bare query encoding p50, {language} queries, again after the latency runs", bare, "ms"),
         ]
     return out
 

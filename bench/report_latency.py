@@ -24,16 +24,18 @@ class Floor(NamedTuple):
     drift: float = 0.0  # |F after - F before| / F, when measured twice
 
 
+def measured_floor(results: dict[str, Any], part: str, language: str) -> tuple[float | None, float | None]:
+    """F and the bare encoding's p50 of one floor measurement (``part``: "floor" or "floor_after")."""
+    lang = pick(results, part, language) or {}
+    return pick(lang, "floor", "requests_per_second"), pick(lang, "bare_encoding_ms", "sum", "p50")
+
+
 def floor_of(results: dict[str, Any], language: str) -> Floor:
     """The floor measured before the latency runs and, when the bench measured it again after them
     (``floor_after``), the mean of the two: the machine's speed may drift during a run (a shared
     host), and X is measured between them."""
-    before = pick(results, "floor", language) or {}
-    after = pick(results, "floor_after", language) or {}
-    f0 = pick(before, "floor", "requests_per_second")
-    bare0 = pick(before, "bare_encoding_ms", "sum", "p50")
-    f1 = pick(after, "floor", "requests_per_second")
-    bare1 = pick(after, "bare_encoding_ms", "sum", "p50")
+    f0, bare0 = measured_floor(results, "floor", language)
+    f1, bare1 = measured_floor(results, "floor_after", language)
     if f0 is None or f1 is None or bare0 is None or bare1 is None:
         return Floor(f0, bare0, f"F = {f0 or '?'} req/s")
     f = round((f0 + f1) / 2, 2)
